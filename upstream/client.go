@@ -1,0 +1,460 @@
+// Package upstream is the typed REST client of the ModelsLab Agent Control Plane
+// (https://modelslab.com/api/agents/v1).
+//
+// One Client serves every MCP session at once: it holds no user's credential.
+// Each call takes the bearer token to use for that call only.
+package upstream
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+	"github.com/rs/zerolog"
+)
+
+// DefaultBaseURL is the production control plane.
+const DefaultBaseURL = "https://modelslab.com/api/agents/v1"
+
+// Defaults used where Config leaves a field at its zero value.
+const (
+	DefaultTimeout          = 30 * time.Second
+	DefaultMaxResponseBytes = 4 << 20
+	DefaultMaxRetries       = 2
+	DefaultRetryBaseWait    = 200 * time.Millisecond
+	DefaultRetryMaxWait     = 2 * time.Second
+	DefaultMaxRateLimitWait = 3 * time.Second
+)
+
+// Config configures a Client. The zero value of every field means "use the default".
+type Config struct {
+	// BaseURL is the control-plane root, e.g. DefaultBaseURL. Credentials are only
+	// ever sent here: nothing a caller passes per call can change the host.
+	BaseURL string
+	// Timeout bounds one call, retries and back-off included, unless the caller's
+	// context has an earlier deadline.
+	Timeout time.Duration
+	// UserAgent is sent on every request; default "modelslab-agents-mcp/dev".
+	UserAgent string
+	// MaxResponseBytes caps a response body; a larger one fails with a ResponseError.
+	MaxResponseBytes int
+	// MaxRetries is the number of retries of an idempotent request (GET, PUT,
+	// DELETE) after a network error or a 502/503/504. Negative disables retries.
+	MaxRetries int
+	// RetryBaseWait and RetryMaxWait shape the jittered exponential back-off.
+	RetryBaseWait, RetryMaxWait time.Duration
+	// MaxRateLimitWait is the longest Retry-After that an idempotent request waits
+	// out on a 429 before retrying; a longer one is returned to the caller at once.
+	MaxRateLimitWait time.Duration
+	// Transport carries the requests; nil means a pooled *http.Transport sized for
+	// many concurrent sessions. The sandbox supplies an in-process one.
+	Transport http.RoundTripper
+	// Logger receives one debug line per attempt (never a body or a header).
+	Logger zerolog.Logger
+}
+
+// Client calls the control plane. It is safe for concurrent use.
+type Client struct {
+	rc   *resty.Client
+	base *url.URL
+	cfg  Config
+	log  zerolog.Logger
+	// jitter is swapped in tests to make back-off deterministic.
+	jitter func(time.Duration) time.Duration
+}
+
+// New builds a Client. It fails on a base URL that is not absolute http(s).
+func New(cfg Config) (*Client, error) {
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	base, err := parseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "modelslab-agents-mcp/dev"
+	}
+	if cfg.MaxResponseBytes <= 0 {
+		cfg.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	switch {
+	case cfg.MaxRetries == 0:
+		cfg.MaxRetries = DefaultMaxRetries
+	case cfg.MaxRetries < 0:
+		cfg.MaxRetries = 0
+	}
+	if cfg.RetryBaseWait <= 0 {
+		cfg.RetryBaseWait = DefaultRetryBaseWait
+	}
+	if cfg.RetryMaxWait <= 0 {
+		cfg.RetryMaxWait = DefaultRetryMaxWait
+	}
+	if cfg.MaxRateLimitWait <= 0 {
+		cfg.MaxRateLimitWait = DefaultMaxRateLimitWait
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = newTransport()
+	}
+
+	rc := resty.New().
+		SetTransport(cfg.Transport).
+		SetBaseURL(strings.TrimRight(base.String(), "/")).
+		SetHeader("User-Agent", cfg.UserAgent).
+		SetHeader("Accept", "application/json").
+		SetResponseBodyLimit(cfg.MaxResponseBytes).
+		SetLogger(restyLogger{cfg.Logger}).
+		// A redirect could carry the bearer token elsewhere, and would turn a POST
+		// into a GET: surface it as the response it is instead of following it.
+		SetRedirectPolicy(resty.RedirectPolicyFunc(func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}))
+	// Retries are ours (see do): resty's own would also retry POST.
+	rc.SetRetryCount(0)
+
+	return &Client{rc: rc, base: base, cfg: cfg, log: cfg.Logger, jitter: fullJitter}, nil
+}
+
+// BaseURL returns the configured control-plane root.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+func parseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("base URL %q: %w", raw, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("base URL %q must be an absolute http or https URL", raw)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("base URL %q must not carry credentials, a query or a fragment", raw)
+	}
+	return u, nil
+}
+
+// newTransport sizes the idle pool for many concurrent sessions: with Go's
+// default of 2 idle connections per host, concurrency above 2 churns connections.
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 256
+	t.IdleConnTimeout = 90 * time.Second
+	return t
+}
+
+// Token is a bearer token for one call. Its String method masks it, so a token
+// that reaches a formatted log line by mistake shows no secret.
+type Token string
+
+// String masks the token.
+func (t Token) String() string {
+	if t == "" {
+		return ""
+	}
+	return "[redacted token]"
+}
+
+// GoString masks the token in %#v too.
+func (t Token) GoString() string { return t.String() }
+
+// RateLimit is what the rate-limit headers of a response said.
+type RateLimit struct {
+	Limit     int       `json:"limit,omitempty"`
+	Remaining int       `json:"remaining"`
+	Reset     time.Time `json:"reset"`
+	Known     bool      `json:"-"`
+}
+
+// Result is one successful call: the decoded data, the data exactly as received
+// (so nothing the upstream adds is lost), and the response's metadata.
+type Result[T any] struct {
+	Data      T
+	Raw       json.RawMessage
+	RequestID string
+	Status    int
+	RateLimit RateLimit
+}
+
+// request is one call as the endpoint methods describe it.
+type request struct {
+	method string
+	path   string // already validated and escaped
+	token  Token
+	body   any
+	// secrets are values of the body that must never appear in an error text.
+	secrets []string
+}
+
+// send runs one call and decodes its data into T.
+func send[T any](ctx context.Context, c *Client, req request) (*Result[T], error) {
+	resp, err := c.do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result[T]{Status: resp.status, RequestID: resp.requestID, RateLimit: resp.rateLimit, Raw: resp.data}
+	if len(resp.data) > 0 && string(resp.data) != "null" {
+		if err := json.Unmarshal(resp.data, &res.Data); err != nil {
+			return nil, &ResponseError{Method: req.method, Path: req.path, Status: resp.status, RequestID: resp.requestID,
+				Problem: "the response data does not have the expected shape: " + shortJSONError(err)}
+		}
+	}
+	return res, nil
+}
+
+type response struct {
+	status    int
+	data      json.RawMessage
+	requestID string
+	rateLimit RateLimit
+}
+
+// do sends req, retrying only where a retry cannot duplicate a change.
+func (c *Client) do(ctx context.Context, req request) (*response, error) {
+	if req.token == "" && needsToken(req) {
+		return nil, ErrNoToken
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
+		defer cancel()
+	}
+	idempotent := req.method == http.MethodGet || req.method == http.MethodPut || req.method == http.MethodDelete
+	secrets := append([]string{string(req.token)}, req.secrets...)
+
+	for attempt := 0; ; attempt++ {
+		resp, err := c.attempt(ctx, req, attempt, secrets)
+		if err == nil {
+			return resp, nil
+		}
+		if !idempotent || attempt >= c.cfg.MaxRetries {
+			return nil, err
+		}
+		wait, retry := c.retryWait(err, attempt)
+		if !retry {
+			return nil, err
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= wait {
+			return nil, err // no time left to wait and try again within the caller's deadline
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+	}
+}
+
+// needsToken is true for every endpoint but the anonymous auth ones.
+func needsToken(req request) bool { return !anonymousPaths[req.path] }
+
+var anonymousPaths = map[string]bool{
+	"/auth/signup": true, "/auth/login": true, "/auth/verify-email": true,
+	"/auth/forgot-password": true, "/auth/reset-password": true, "/auth/resend-verification": true,
+}
+
+// retryWait says whether err is worth another attempt, and after how long.
+func (c *Client) retryWait(err error, attempt int) (time.Duration, bool) {
+	var apiErr *APIError
+	var netErr *NetworkError
+	switch {
+	case errors.As(err, &netErr):
+		if netErr.Canceled {
+			return 0, false
+		}
+		return c.backoff(attempt), true
+	case errors.As(err, &apiErr):
+		switch apiErr.Status {
+		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return c.backoff(attempt), true
+		case http.StatusTooManyRequests:
+			if apiErr.RetryAfter > 0 && apiErr.RetryAfter <= c.cfg.MaxRateLimitWait {
+				return apiErr.RetryAfter, true
+			}
+		}
+	}
+	return 0, false
+}
+
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.cfg.RetryBaseWait << attempt
+	if d <= 0 || d > c.cfg.RetryMaxWait {
+		d = c.cfg.RetryMaxWait
+	}
+	return c.jitter(d)
+}
+
+// fullJitter spreads retries of many clients over [d/2, d).
+func fullJitter(d time.Duration) time.Duration {
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return half + rand.N(half)
+}
+
+// attempt sends req once.
+func (c *Client) attempt(ctx context.Context, req request, attempt int, secrets []string) (*response, error) {
+	r := c.rc.R().SetContext(ctx)
+	if req.token != "" {
+		r.SetHeader("Authorization", "Bearer "+string(req.token))
+	}
+	if req.body != nil {
+		r.SetHeader("Content-Type", "application/json").SetBody(req.body)
+	}
+	start := time.Now()
+	resp, err := r.Execute(req.method, req.path)
+	elapsed := time.Since(start)
+
+	if err != nil {
+		if errors.Is(err, resty.ErrResponseBodyTooLarge) {
+			status := 0
+			if resp != nil {
+				status = resp.StatusCode()
+			}
+			c.logAttempt(req, attempt, status, elapsed, "", "response too large")
+			return nil, &ResponseError{Method: req.method, Path: req.path, Status: status,
+				Problem: fmt.Sprintf("the response body is larger than the %d-byte limit", c.cfg.MaxResponseBytes)}
+		}
+		ne := newNetworkError(ctx, req, err, secrets)
+		c.logAttempt(req, attempt, 0, elapsed, "", ne.kind())
+		return nil, ne
+	}
+
+	status := resp.StatusCode()
+	body := resp.Body()
+	env := parseEnvelope(body)
+	requestID := env.requestID
+	if requestID == "" {
+		requestID = resp.Header().Get("X-Request-Id")
+	}
+	rl := parseRateLimit(resp.Header())
+	c.logAttempt(req, attempt, status, elapsed, requestID, "")
+
+	if status >= 200 && status < 300 {
+		data := env.data
+		if !env.enveloped && len(strings.TrimSpace(string(body))) > 0 {
+			if !json.Valid(body) {
+				return nil, &ResponseError{Method: req.method, Path: req.path, Status: status, RequestID: requestID,
+					Problem: "the response is not valid JSON: " + summarizeBody(body, resp.Header().Get("Content-Type"))}
+			}
+			data = body // tolerate an upstream that answers without the envelope
+		}
+		return &response{status: status, data: data, requestID: requestID, rateLimit: rl}, nil
+	}
+	return nil, newAPIError(req, status, resp.Header(), body, requestID, rl, secrets)
+}
+
+func (c *Client) logAttempt(req request, attempt, status int, d time.Duration, requestID, failure string) {
+	ev := c.log.Debug()
+	if ev == nil {
+		return
+	}
+	ev = ev.Str("method", req.method).Str("path", req.path).Int("status", status).
+		Dur("duration", d).Int("attempt", attempt+1)
+	if requestID != "" {
+		ev = ev.Str("request_id", requestID)
+	}
+	if failure != "" {
+		ev = ev.Str("failure", failure)
+	}
+	ev.Msg("upstream call")
+}
+
+// envelope is the part of a control-plane body the client reads.
+type envelope struct {
+	data      json.RawMessage
+	requestID string
+	enveloped bool
+}
+
+func parseEnvelope(body []byte) envelope {
+	var raw struct {
+		Data json.RawMessage `json:"data"`
+		Meta *struct {
+			RequestID string `json:"request_id"`
+		} `json:"meta"`
+		Error json.RawMessage `json:"error"`
+	}
+	if len(body) == 0 || json.Unmarshal(body, &raw) != nil {
+		return envelope{}
+	}
+	env := envelope{data: raw.Data}
+	if raw.Meta != nil {
+		env.requestID = raw.Meta.RequestID
+	}
+	env.enveloped = raw.Data != nil || raw.Meta != nil || raw.Error != nil
+	return env
+}
+
+func parseRateLimit(h http.Header) RateLimit {
+	var rl RateLimit
+	if v, err := strconv.Atoi(h.Get("X-RateLimit-Remaining")); err == nil {
+		rl.Remaining, rl.Known = v, true
+	}
+	if v, err := strconv.Atoi(h.Get("X-RateLimit-Limit")); err == nil {
+		rl.Limit = v
+	}
+	if v, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil && v > 0 {
+		rl.Reset = time.Unix(v, 0).UTC()
+	}
+	return rl
+}
+
+// retryAfter reads Retry-After (seconds or an HTTP date), else X-RateLimit-Reset
+// (a Unix timestamp), as a wait from now.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
+		if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+			return time.Duration(s) * time.Second
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return max(t.Sub(now), 0)
+		}
+	}
+	if v, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil && v > 0 {
+		return max(time.Unix(v, 0).Sub(now), 0)
+	}
+	return 0
+}
+
+func shortJSONError(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		if te.Field != "" {
+			return fmt.Sprintf("field %q is a JSON %s, expected %s", te.Field, te.Value, te.Type)
+		}
+		return fmt.Sprintf("got a JSON %s, expected %s", te.Value, te.Type)
+	}
+	return err.Error()
+}
+
+// isTimeout reports whether err is a deadline or a network timeout.
+func isTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// restyLogger routes resty's own messages (it warns about some configurations)
+// to zerolog; they carry no request data.
+type restyLogger struct{ l zerolog.Logger }
+
+func (r restyLogger) Errorf(f string, v ...any) { r.l.Error().Msgf("resty: "+f, v...) }
+func (r restyLogger) Warnf(f string, v ...any)  { r.l.Warn().Msgf("resty: "+f, v...) }
+func (r restyLogger) Debugf(string, ...any)     {}
