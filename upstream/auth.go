@@ -41,14 +41,21 @@ type ResetPasswordRequest struct {
 	PasswordConfirmation string `json:"password_confirmation"`
 }
 
+// SignupResult is the data of a signup: the new, unverified user.
+type SignupResult struct {
+	Message              string `json:"message"`
+	User                 *User  `json:"user"`
+	VerificationRequired bool   `json:"verification_required"`
+}
+
 type emailBody struct {
 	Email string `json:"email"`
 }
 
 // Signup creates an account (POST /auth/signup). No token is issued until the
 // email is verified.
-func (c *Client) Signup(ctx context.Context, r SignupRequest) (*Result[Session], error) {
-	return send[Session](ctx, c, request{method: http.MethodPost, path: "/auth/signup", body: r,
+func (c *Client) Signup(ctx context.Context, r SignupRequest) (*Result[SignupResult], error) {
+	return send[SignupResult](ctx, c, request{method: http.MethodPost, path: "/auth/signup", body: r,
 		secrets: []string{r.Password, r.PasswordConfirmation}})
 }
 

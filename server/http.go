@@ -1,0 +1,234 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	mcpserver "github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+)
+
+// HTTPOptions configure the streamable HTTP transport.
+type HTTPOptions struct {
+	// AllowedOrigins are browser origins allowed besides loopback ones, e.g.
+	// "https://agents.example.com". Their hosts are allowed as Host too.
+	AllowedOrigins []string
+	// AllowedHosts are Host header values allowed besides loopback names (for a
+	// server reached by name, e.g. behind a load balancer).
+	AllowedHosts []string
+	// MaxBodyBytes caps a request body (413 beyond); default 1 MiB.
+	MaxBodyBytes int64
+	// ReadHeaderTimeout cuts off clients that send headers slowly; default 10s.
+	ReadHeaderTimeout time.Duration
+	// ShutdownTimeout bounds the drain of in-flight calls; default 30s.
+	ShutdownTimeout time.Duration
+	// SessionSecret signs handshake-era session ids; replicas behind one load
+	// balancer share it (MODELSLAB_SESSION_SECRET). Empty: random per process.
+	SessionSecret []byte
+	// SessionTTL is how long a session id stays valid; default 24h.
+	SessionTTL time.Duration
+	// Mounts are extra handlers by path pattern, behind the same guards (the
+	// sandbox's REST API and outbox in --sandbox mode).
+	Mounts map[string]http.Handler
+}
+
+// HTTPServer is the streamable HTTP transport: /mcp, /healthz and /readyz.
+type HTTPServer struct {
+	opts     Options
+	hopts    HTTPOptions
+	mcp      *mcpserver.StreamableHTTPServer
+	handler  http.Handler
+	draining atomic.Bool
+	log      zerolog.Logger
+}
+
+// NewHTTP builds the HTTP transport. loopbackOnly says whether the listener is
+// on a loopback address: only then may MODELSLAB_AGENT_TOKEN stand in for a
+// missing header, since anyone who can reach the port would otherwise use it.
+func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, error) {
+	if hopts.MaxBodyBytes <= 0 {
+		hopts.MaxBodyBytes = 1 << 20
+	}
+	if hopts.ReadHeaderTimeout <= 0 {
+		hopts.ReadHeaderTimeout = 10 * time.Second
+	}
+	if hopts.ShutdownTimeout <= 0 {
+		hopts.ShutdownTimeout = 30 * time.Second
+	}
+	if hopts.SessionTTL <= 0 {
+		hopts.SessionTTL = 24 * time.Hour
+	}
+	creds := requestCredentials{}
+	if loopbackOnly {
+		creds.fallback = opts.EnvToken
+	}
+	ms, err := newMCPServer(opts, creds, true)
+	if err != nil {
+		return nil, err
+	}
+	guard, err := newOriginGuard(hopts.AllowedOrigins, hopts.AllowedHosts)
+	if err != nil {
+		return nil, err
+	}
+	s := &HTTPServer{opts: opts, hopts: hopts, log: opts.Logger}
+	// Session ids are signed, not stored: any replica serves any request, and
+	// credentials come from each request's headers, never from the session.
+	s.mcp = mcpserver.NewStreamableHTTPServer(ms,
+		mcpserver.WithSessionIdManager(newSignedSessions(hopts.SessionSecret, hopts.SessionTTL)),
+		// mcp-go keeps a little state per session; abandoned ones are swept.
+		mcpserver.WithSessionIdleTTL(15*time.Minute),
+		mcpserver.WithHTTPContextFunc(withRequestToken),
+		// Our originGuard checks Host for every connection, with the allow-lists;
+		// mcp-go's check (loopback connections only) would refuse allowed hosts.
+		mcpserver.WithDisableLocalhostProtection(true),
+		mcpserver.WithStreamableHTTPLogger(slog.New(zerolog.NewSlogHandler(opts.Logger))),
+	)
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", s.limitBody(s.mcp))
+	for pattern, h := range hopts.Mounts {
+		mux.Handle(pattern, h)
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		if s.draining.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "draining")
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	s.handler = guard.wrap(mux)
+	return s, nil
+}
+
+// Handler returns the whole HTTP handler, guards included.
+func (s *HTTPServer) Handler() http.Handler { return s.handler }
+
+// Serve serves on ln until ctx ends, then drains: new connections are refused,
+// in-flight calls finish (up to ShutdownTimeout), and Serve returns nil.
+func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: s.hopts.ReadHeaderTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          log.New(s.log, "http: ", 0),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.draining.Store(true)
+	s.log.Info().Msg("shutting down: draining in-flight calls")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.hopts.ShutdownTimeout)
+	defer cancel()
+	s.mcp.CloseSessions(shutdownCtx)
+	err := srv.Shutdown(shutdownCtx)
+	if serveErr := <-errc; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return err
+}
+
+// limitBody answers 413 to a body over the limit, before mcp-go reads it.
+func (s *HTTPServer) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.hopts.MaxBodyBytes {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.hopts.MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// originGuard refuses requests whose Host or Origin is not allowed: the MCP
+// specification's defence against DNS rebinding. mcp-go checks neither Origin
+// nor, for non-loopback connections, Host.
+type originGuard struct {
+	origins map[string]bool // scheme://host[:port], lower case
+	hosts   map[string]bool // host without port, lower case
+}
+
+func newOriginGuard(origins, hosts []string) (*originGuard, error) {
+	g := &originGuard{origins: map[string]bool{}, hosts: map[string]bool{}}
+	for _, o := range origins {
+		o = strings.TrimRight(strings.ToLower(strings.TrimSpace(o)), "/")
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+			return nil, fmt.Errorf("allowed origin %q must look like https://host[:port]", o)
+		}
+		g.origins[u.Scheme+"://"+u.Host] = true
+		g.hosts[u.Hostname()] = true
+	}
+	for _, h := range hosts {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if h == "" {
+			continue
+		}
+		if host, _, err := net.SplitHostPort(h); err == nil {
+			h = host
+		}
+		g.hosts[strings.Trim(h, "[]")] = true
+	}
+	return g, nil
+}
+
+func isLoopbackName(host string) bool {
+	host = strings.Trim(host, "[]")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (g *originGuard) hostAllowed(hostport string) bool {
+	host := strings.ToLower(hostport)
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	return host != "" && (isLoopbackName(host) || g.hosts[host])
+}
+
+func (g *originGuard) originAllowed(origin string) bool {
+	u, err := url.Parse(strings.ToLower(origin))
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return false // includes the opaque "null" origin
+	}
+	return isLoopbackName(u.Hostname()) || g.origins[u.Scheme+"://"+u.Host]
+}
+
+func (g *originGuard) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !g.hostAllowed(r.Host) {
+			http.Error(w, "forbidden: Host not allowed (see --allowed-hosts)", http.StatusForbidden)
+			return
+		}
+		if o := r.Header.Get("Origin"); o != "" && !g.originAllowed(o) {
+			http.Error(w, "forbidden: Origin not allowed (see --allowed-origins)", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

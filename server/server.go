@@ -1,0 +1,59 @@
+// Package server runs the MCP server over stdio or streamable HTTP: it builds the
+// mcp-go server from the tools, decides where each call's credential comes from,
+// and guards the HTTP edge (Host, Origin, body size, shutdown).
+package server
+
+import (
+	"log/slog"
+
+	mcpserver "github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools"
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
+)
+
+// Name is the MCP server name announced to clients.
+const Name = "modelslab-agents-mcp"
+
+// Options configure the MCP server on either transport.
+type Options struct {
+	Version string
+	Client  *upstream.Client
+	Logger  zerolog.Logger
+	// ReadOnly publishes and accepts only actions that change nothing.
+	ReadOnly bool
+	// Toolsets limits the published tools; empty means all.
+	Toolsets []string
+	// RevealTokens returns bearer tokens whole over stdio (HTTP always does).
+	RevealTokens bool
+	// EnvToken is MODELSLAB_AGENT_TOKEN: the starting token over stdio, and the
+	// fallback over HTTP when the server listens on loopback only.
+	EnvToken upstream.Token
+}
+
+const instructions = `This server manages a ModelsLab account through the Agent Control Plane.
+Authenticate first: agent-auth action "login" (email, password) — the session then uses the returned token for every other tool.
+A new account needs agent-auth "signup", then "verify-email" with the code from the email.
+Every tool takes an "action" parameter; each action's other parameters are listed in the tool's schema.
+Errors say what went wrong and the next step; nothing is sent to ModelsLab when the input is invalid.`
+
+// newMCPServer builds the mcp-go server with the published tools.
+func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpserver.MCPServer, error) {
+	reveal := opts.RevealTokens || overHTTP // over HTTP the caller must send the token back
+	ts, err := tools.Build(tools.Deps{
+		Client: opts.Client, Creds: creds, RevealTokens: reveal, HTTP: overHTTP, Logger: opts.Logger,
+	}, tools.Filter{ReadOnly: opts.ReadOnly, Toolsets: opts.Toolsets})
+	if err != nil {
+		return nil, err
+	}
+	s := mcpserver.NewMCPServer(Name, opts.Version,
+		mcpserver.WithToolCapabilities(false),
+		mcpserver.WithInstructions(instructions),
+		// Our handlers turn panics into tool results; this catches the rest of mcp-go's path.
+		mcpserver.WithRecovery(),
+		mcpserver.WithLogger(slog.New(zerolog.NewSlogHandler(opts.Logger))),
+	)
+	s.AddTools(ts...)
+	return s, nil
+}

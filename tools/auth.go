@@ -1,0 +1,124 @@
+package tools
+
+import (
+	"context"
+
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
+)
+
+func init() {
+	descriptions["agent-auth"] = `Sign up, verify the email, log in and out of a ModelsLab account, and recover a password.
+Start here: "login" (email, password) gives this session a bearer token that every other tool then uses; the token is kept by the server, not shown to you in full.
+New account: "signup", then "verify-email" with the verification_code from the email, which also logs in.
+"refresh" replaces the current token; "logout" revokes it; "logout-all" revokes every token of the account.
+Lost password: "forgot-password", then "reset-password" with the token from the email.`
+	handlers["agent-auth"] = map[string]handlerFunc{
+		"signup":              authSignup,
+		"login":               authLogin,
+		"verify-email":        authVerifyEmail,
+		"refresh":             authRefresh,
+		"logout":              authLogout,
+		"logout-all":          authLogoutAll,
+		"forgot-password":     authForgotPassword,
+		"reset-password":      authResetPassword,
+		"resend-verification": authResendVerification,
+	}
+}
+
+func authSignup(ctx context.Context, c *call) (*outcome, error) {
+	a := c.args
+	out, err := fromResult(c.client.Signup(ctx, upstream.SignupRequest{
+		Email: a.String("email"), Password: a.String("password"),
+		Name: a.String("name"), PasswordConfirmation: a.String("password_confirmation"),
+	}))
+	if err != nil {
+		return nil, err
+	}
+	out.notes = append(out.notes, "The account is not verified yet: read the verification code from the email "+
+		"(on the sandbox: GET /sandbox/outbox?email=...) and call agent-auth action verify-email with it.")
+	return out, nil
+}
+
+func authLogin(ctx context.Context, c *call) (*outcome, error) {
+	a := c.args
+	return c.session(c.client.Login(ctx, upstream.LoginRequest{
+		Email: a.String("email"), Password: a.String("password"),
+		DeviceName: a.String("device_name"), TokenExpiry: a.String("token_expiry"), Scopes: a.Strings("scopes"),
+	}))
+}
+
+func authVerifyEmail(ctx context.Context, c *call) (*outcome, error) {
+	return c.session(c.client.VerifyEmail(ctx, upstream.VerifyEmailRequest{VerificationCode: c.args.String("verification_code")}))
+}
+
+func authRefresh(ctx context.Context, c *call) (*outcome, error) {
+	old := c.token
+	out, err := c.session(c.client.Refresh(ctx, c.token, upstream.RefreshRequest{
+		TokenExpiry: c.args.String("token_expiry"), DeviceName: c.args.String("device_name"),
+	}))
+	if err == nil && !c.deps.HTTP {
+		c.deps.Creds.Drop(ctx, old) // refresh revoked it upstream
+	}
+	return out, err
+}
+
+func authLogout(ctx context.Context, c *call) (*outcome, error) {
+	return c.revoked(c.client.Logout(ctx, c.token))
+}
+
+func authLogoutAll(ctx context.Context, c *call) (*outcome, error) {
+	return c.revoked(c.client.LogoutAll(ctx, c.token))
+}
+
+func authForgotPassword(ctx context.Context, c *call) (*outcome, error) {
+	return fromResult(c.client.ForgotPassword(ctx, c.args.String("email")))
+}
+
+func authResetPassword(ctx context.Context, c *call) (*outcome, error) {
+	a := c.args
+	return fromResult(c.client.ResetPassword(ctx, upstream.ResetPasswordRequest{
+		Email: a.String("email"), Token: a.String("token"),
+		Password: a.String("password"), PasswordConfirmation: a.String("password_confirmation"),
+	}))
+}
+
+func authResendVerification(ctx context.Context, c *call) (*outcome, error) {
+	return fromResult(c.client.ResendVerification(ctx, c.args.String("email")))
+}
+
+// session shapes a result that carries a new bearer token: the server adopts it
+// where it can (stdio), and shows it masked unless tokens are revealed.
+func (c *call) session(res *upstream.Result[upstream.Session], err error) (*outcome, error) {
+	out, err := fromResult(res, err)
+	if err != nil {
+		return nil, err
+	}
+	tok := res.Data.AccessToken
+	if tok == "" {
+		return out, nil
+	}
+	adopted := c.deps.Creds.Adopt(c.ctx, upstream.Token(tok))
+	if !c.deps.RevealTokens {
+		out.data = replaceField(out.data, "access_token", maskToken(tok))
+		out.notes = append(out.notes, "access_token is shown masked (token id and last four characters); start the server with --reveal-tokens to see tokens whole.")
+	}
+	if adopted {
+		out.notes = append(out.notes, "This server now uses the new token for every following call of this session; no need to pass it anywhere.")
+	} else {
+		out.notes = append(out.notes, "This server remembers no credential between requests: send access_token as `Authorization: Bearer <access_token>` on later requests.")
+	}
+	return out, nil
+}
+
+// revoked shapes the result of a call that revoked the calling token.
+func (c *call) revoked(res *upstream.Result[upstream.Message], err error) (*outcome, error) {
+	out, err := fromResult(res, err)
+	if err != nil {
+		return nil, err
+	}
+	c.deps.Creds.Drop(c.ctx, c.token)
+	if !c.deps.HTTP {
+		out.notes = append(out.notes, "The server no longer holds a token: log in again (agent-auth action login) to continue.")
+	}
+	return out, nil
+}

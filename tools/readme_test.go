@@ -1,0 +1,123 @@
+package tools_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/schemas"
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools"
+)
+
+const (
+	readmePath  = "../README.md"
+	tableBegin  = "<!-- tools-table:begin (generated from schemas/ by tools/readme_test.go; UPDATE_README=1 go test ./tools) -->"
+	tableEnd    = "<!-- tools-table:end -->"
+	maxParamDoc = 110
+)
+
+// toolsTable renders every tool, action and parameter from the specs and the
+// published schemas, so the README cannot drift from what clients see.
+func toolsTable(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	for _, spec := range tools.Specs() {
+		raw, ok := schemas.Tool(spec.Name)
+		if !ok {
+			t.Fatalf("no schema for %s", spec.Name)
+		}
+		var s struct {
+			Properties map[string]struct {
+				Type        any    `json:"type"`
+				Description string `json:"description"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal(raw, &s); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "\n#### `%s` (toolset `%s`)\n\n", spec.Name, spec.Toolset)
+		b.WriteString("| action | required | optional | changes nothing |\n|---|---|---|---|\n")
+		for _, a := range spec.Actions {
+			opt := codeList(a.Optional)
+			if a.AtLeastOne {
+				opt = "at least one of: " + opt
+			}
+			ro := ""
+			if a.ReadOnly {
+				ro = "yes"
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", a.Name, codeList(a.Required), opt, ro)
+		}
+		b.WriteString("\n| parameter | type | description |\n|---|---|---|\n")
+		for _, name := range paramOrder(spec) {
+			p := s.Properties[name]
+			desc := firstSentence(p.Description)
+			fmt.Fprintf(&b, "| `%s` | %v | %s |\n", name, p.Type, strings.ReplaceAll(desc, "|", "\\|"))
+		}
+	}
+	return b.String()
+}
+
+// firstSentence keeps a description short for the table ("e.g." is not a sentence end).
+func firstSentence(desc string) string {
+	for i := 0; i+1 < len(desc); i++ {
+		if desc[i] == '.' && desc[i+1] == ' ' && !strings.HasSuffix(desc[:i], "e.g") && !strings.HasSuffix(desc[:i], "i.e") {
+			if i < maxParamDoc {
+				return desc[:i+1]
+			}
+			break
+		}
+	}
+	if len(desc) > maxParamDoc {
+		return desc[:maxParamDoc] + "…"
+	}
+	return desc
+}
+
+func paramOrder(spec tools.ToolSpec) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range spec.Actions {
+		for _, p := range append(append([]string{}, a.Required...), a.Optional...) {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func codeList(ps []string) string {
+	if len(ps) == 0 {
+		return "–"
+	}
+	return "`" + strings.Join(ps, "`, `") + "`"
+}
+
+func TestReadmeToolsTableInSync(t *testing.T) {
+	readme, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	i, j := strings.Index(text, tableBegin), strings.Index(text, tableEnd)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the markers %q and %q", tableBegin, tableEnd)
+	}
+	want := toolsTable(t) + "\n"
+	got := text[i+len(tableBegin) : j]
+	if got == want {
+		return
+	}
+	if os.Getenv("UPDATE_README") != "" {
+		updated := text[:i+len(tableBegin)] + want + text[j:]
+		if err := os.WriteFile(readmePath, []byte(updated), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("the tools table in README.md is stale: run UPDATE_README=1 go test ./tools and commit it")
+}

@@ -1,0 +1,272 @@
+package tools
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
+)
+
+// successBody is the structured content of a successful call; the text block
+// carries the same JSON for clients that only read text.
+type successBody struct {
+	Action    string          `json:"action"`
+	Data      json.RawMessage `json:"data"`
+	RequestID string          `json:"request_id,omitempty"`
+	Notes     []string        `json:"notes,omitempty"`
+}
+
+func successResult(action string, out *outcome) *mcp.CallToolResult {
+	data := out.data
+	if len(data) == 0 {
+		data = json.RawMessage("null")
+	}
+	body := successBody{Action: action, Data: data, RequestID: out.requestID, Notes: out.notes}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		// Raw came from json.Unmarshal-able upstream bytes; this cannot happen short of a bug.
+		return internalErrorResult("", action)
+	}
+	return &mcp.CallToolResult{
+		Content:              []mcp.Content{mcp.NewTextContent(string(raw))},
+		StructuredContent:    body,
+		RawStructuredContent: raw,
+	}
+}
+
+// errorBody is the structured content of a failed call.
+type errorBody struct {
+	Error errorInfo `json:"error"`
+}
+
+type errorInfo struct {
+	Tool       string              `json:"tool"`
+	Action     string              `json:"action"`
+	Kind       string              `json:"kind"` // invalid_input, not_logged_in, upstream, network, timeout, cancelled, bad_response, internal
+	Status     int                 `json:"status,omitempty"`
+	Code       string              `json:"code,omitempty"`
+	Message    string              `json:"message"`
+	Parameter  string              `json:"parameter,omitempty"`
+	Fields     map[string][]string `json:"fields,omitempty"`
+	RetryAfter int                 `json:"retry_after_seconds,omitempty"`
+	RequestID  string              `json:"request_id,omitempty"`
+	NextStep   string              `json:"next_step,omitempty"`
+}
+
+// errorResult explains a failure to the model: what happened, and the one next
+// step that fixes it where there is one.
+func errorResult(d *Deps, tool, action string, err error) *mcp.CallToolResult {
+	info := errorInfo{Tool: tool, Action: action, Message: err.Error()}
+	var (
+		ie  *InputError
+		pe  *upstream.InvalidParamError
+		ae  *upstream.APIError
+		ne  *upstream.NetworkError
+		re  *upstream.ResponseError
+		stp *stepError
+	)
+	if errors.As(err, &stp) {
+		err = stp.err
+	}
+	switch {
+	case errors.As(err, &ie):
+		info.Kind, info.Parameter, info.Message = "invalid_input", ie.Param, ie.Error()
+		info.NextStep = "fix the parameter and call again; nothing was sent to ModelsLab"
+	case errors.As(err, &pe):
+		info.Kind, info.Parameter = "invalid_input", pe.Name
+		info.Message = fmt.Sprintf("%s %s: %s", tool, action, pe.Error())
+		info.NextStep = "fix the parameter and call again; nothing was sent to ModelsLab"
+	case errors.Is(err, upstream.ErrNoToken):
+		info.Kind = "not_logged_in"
+		info.Message = fmt.Sprintf("%s %s needs a logged-in account, and this call has no bearer token", tool, action)
+		info.NextStep = loginHint(d)
+	case errors.As(err, &ae):
+		info.Kind, info.Status, info.Code, info.RequestID = "upstream", ae.Status, ae.Code, ae.RequestID
+		info.Message = fmt.Sprintf("ModelsLab answered HTTP %d", ae.Status)
+		if ae.Code != "" {
+			info.Message += " " + ae.Code
+		}
+		info.Message += ": " + ae.Message
+		info.Fields = ae.Details
+		info.RetryAfter = int(ae.RetryAfter.Seconds())
+		info.NextStep = nextStepFor(d, tool, action, ae)
+	case errors.As(err, &ne):
+		switch {
+		case ne.Canceled:
+			info.Kind, info.Message = "cancelled", "the call was cancelled before ModelsLab answered"
+		case ne.Timeout:
+			info.Kind, info.Message = "timeout", "ModelsLab did not answer in time"
+		default:
+			info.Kind, info.Message = "network", "could not reach ModelsLab: "+ne.Error()
+		}
+		info.NextStep = retryHint(ne.Method)
+	case errors.As(err, &re):
+		info.Kind, info.Status, info.RequestID = "bad_response", re.Status, re.RequestID
+		info.Message = "ModelsLab's answer could not be used: " + re.Problem
+		info.NextStep = retryHint(re.Method)
+	default:
+		info.Kind = "internal"
+	}
+	text := info.Message
+	if !strings.HasPrefix(text, tool) {
+		text = fmt.Sprintf("%s %s failed: %s", tool, action, text)
+	}
+	var b strings.Builder
+	b.WriteString(text)
+	if len(info.Fields) > 0 && ae != nil {
+		for _, line := range ae.FieldErrors() {
+			b.WriteString("\n- " + line)
+		}
+	}
+	if stp != nil && stp.note != "" {
+		b.WriteString("\n" + stp.note)
+		info.Message += " (" + stp.note + ")"
+	}
+	if info.NextStep != "" {
+		b.WriteString("\nNext step: " + info.NextStep)
+	}
+	if info.RequestID != "" {
+		b.WriteString("\nrequest_id: " + info.RequestID)
+	}
+	body := errorBody{Error: info}
+	return &mcp.CallToolResult{
+		Content:           []mcp.Content{mcp.NewTextContent(b.String())},
+		StructuredContent: body,
+		IsError:           true,
+	}
+}
+
+func internalErrorResult(tool, action string) *mcp.CallToolResult {
+	msg := fmt.Sprintf("%s %s failed: internal error in the MCP server (logged); the server keeps serving", tool, action)
+	return &mcp.CallToolResult{
+		Content:           []mcp.Content{mcp.NewTextContent(msg)},
+		StructuredContent: errorBody{Error: errorInfo{Tool: tool, Action: action, Kind: "internal", Message: msg}},
+		IsError:           true,
+	}
+}
+
+func loginHint(d *Deps) string {
+	if d.HTTP {
+		return "send a bearer token in the `Authorization: Bearer <token>` (or `X-Agent-Token`) header; get one with agent-auth action login"
+	}
+	return "log in with agent-auth (action login, with email and password), or start the server with MODELSLAB_AGENT_TOKEN set"
+}
+
+// retryHint warns before repeating a request that may have taken effect.
+func retryHint(method string) string {
+	if method == http.MethodPost || method == http.MethodPatch {
+		return "this request changes something and may have reached ModelsLab: check with the list or get action before trying again"
+	}
+	return "try again in a moment"
+}
+
+// nextStepFor maps an upstream error to the one step that fixes it.
+func nextStepFor(d *Deps, tool, action string, e *upstream.APIError) string {
+	switch {
+	case e.Code == "email_not_verified":
+		return "call agent-auth action verify-email with the verification_code from the email, or action resend-verification to get a new code"
+	case e.Code == "insufficient_scope":
+		scope := e.RequiredScope
+		if scope == "" {
+			scope = "the scope this action needs"
+		}
+		return fmt.Sprintf("this token lacks the scope %s: log in again with agent-auth action login asking for it (scopes: [%q]); do not retry the same call", scope, scope)
+	case e.Status == http.StatusTooManyRequests || e.Code == "rate_limited":
+		if e.RetryAfter > 0 {
+			return fmt.Sprintf("rate limited: retry after %d seconds", int(e.RetryAfter.Seconds()))
+		}
+		return "rate limited: wait a minute before retrying"
+	case e.Code == "invalid_credentials":
+		return "check the email and password; if the password is lost, use agent-auth action forgot-password"
+	case e.Status == http.StatusUnauthorized:
+		if tool == "agent-auth" && action == "reset-password" {
+			return "request a new reset token with agent-auth action forgot-password"
+		}
+		return "the token is missing, expired or revoked: " + loginHint(d)
+	case e.Status == http.StatusNotFound:
+		return notFoundHint(tool)
+	case e.Status == http.StatusUnprocessableEntity || e.Code == "validation_error":
+		return "fix the fields listed and call again"
+	case e.Status == http.StatusForbidden:
+		return "this account is not allowed to do that; check the account or team role"
+	case e.Status >= 500:
+		return retryHint(e.Method)
+	}
+	return ""
+}
+
+func notFoundHint(tool string) string {
+	switch tool {
+	case "agent-api-keys":
+		return "no such key on this account: call agent-api-keys action list for valid key_id values"
+	case "agent-teams":
+		return "no such member or invitation: call agent-teams action list for valid member_id values"
+	case "agent-tokens":
+		return "no such token or account: call agent-tokens action list for valid token_id values"
+	}
+	return ""
+}
+
+// describeError gives the log fields of a failure.
+func describeError(err error) (status int, requestID, kind string) {
+	var (
+		ae *upstream.APIError
+		ne *upstream.NetworkError
+		re *upstream.ResponseError
+	)
+	switch {
+	case errors.As(err, &ae):
+		return ae.Status, ae.RequestID, "upstream_error"
+	case errors.As(err, &ne):
+		return 0, "", "network_error"
+	case errors.As(err, &re):
+		return re.Status, re.RequestID, "bad_response"
+	}
+	return 0, "", "error"
+}
+
+// stepError is a failure in the middle of a multi-step action, with what it left behind.
+type stepError struct {
+	err  error
+	note string
+}
+
+func (e *stepError) Error() string { return e.err.Error() }
+func (e *stepError) Unwrap() error { return e.err }
+
+// maskToken shows a Sanctum token as its id and last four characters.
+func maskToken(tok string) string {
+	last := tok
+	if len(last) > 4 {
+		last = last[len(last)-4:]
+	}
+	if i := strings.IndexByte(tok, '|'); i > 0 && i < 21 {
+		return tok[:i] + "|…" + last
+	}
+	return "…" + last
+}
+
+// replaceField rewrites one top-level field of a JSON object, keeping the rest as is.
+func replaceField(raw json.RawMessage, field string, value any) json.RawMessage {
+	var obj map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&obj); err != nil || obj == nil {
+		return raw
+	}
+	v, err := json.Marshal(value)
+	if err != nil {
+		return raw
+	}
+	obj[field] = v
+	out, err := json.Marshal(obj)
+	if err != nil {
+		return raw
+	}
+	return out
+}

@@ -1,0 +1,63 @@
+package tools
+
+import (
+	"context"
+
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
+)
+
+func init() {
+	descriptions["agent-teams"] = `Manage the members of the logged-in ModelsLab account's team, and accept invitations to other teams.
+"list" shows members and pending invitations with their member_id; "create" (email, optional role: admin, member or viewer) sends an invitation.
+"get", "update" (role, permissions, invite_status), "delete" and "resend-invite" take a member_id from list.
+"accept-invite" (invite_id, the UUID from the invitation email) is called by the invited account; then agent-tokens switch-account can act as the team account.
+Needs a logged-in session (agent-auth login).`
+	handlers["agent-teams"] = map[string]handlerFunc{
+		"list":          teamsList,
+		"create":        teamsCreate,
+		"get":           teamsGet,
+		"update":        teamsUpdate,
+		"delete":        teamsDelete,
+		"resend-invite": teamsResendInvite,
+		"accept-invite": teamsAcceptInvite,
+	}
+}
+
+func teamsList(ctx context.Context, c *call) (*outcome, error) {
+	return fromResult(c.client.ListTeamMembers(ctx, c.token))
+}
+
+func teamsCreate(ctx context.Context, c *call) (*outcome, error) {
+	return fromResult(c.client.InviteTeamMember(ctx, c.token, upstream.TeamInvite{
+		Email: c.args.String("email"), Role: c.args.String("role"),
+	}))
+}
+
+func teamsGet(ctx context.Context, c *call) (*outcome, error) {
+	return fromResult(c.client.GetTeamMember(ctx, c.token, c.args.Int("member_id")))
+}
+
+func teamsUpdate(ctx context.Context, c *call) (*outcome, error) {
+	a := c.args
+	u := upstream.TeamMemberUpdate{Role: a.StringPtr("role"), InviteStatus: a.StringPtr("invite_status")}
+	if a.Has("permissions") {
+		p := a.Strings("permissions")
+		if p == nil {
+			p = []string{} // an explicit empty list clears the permissions
+		}
+		u.Permissions = &p
+	}
+	return fromResult(c.client.UpdateTeamMember(ctx, c.token, a.Int("member_id"), u))
+}
+
+func teamsDelete(ctx context.Context, c *call) (*outcome, error) {
+	return fromResult(c.client.RemoveTeamMember(ctx, c.token, c.args.Int("member_id")))
+}
+
+func teamsResendInvite(ctx context.Context, c *call) (*outcome, error) {
+	return fromResult(c.client.ResendInvite(ctx, c.token, c.args.Int("member_id")))
+}
+
+func teamsAcceptInvite(ctx context.Context, c *call) (*outcome, error) {
+	return fromResult(c.client.AcceptInvite(ctx, c.token, c.args.String("invite_id")))
+}
