@@ -1,0 +1,24 @@
+# Build: docker build --build-arg VERSION=v0.1.0 --build-arg COMMIT=$(git rev-parse --short HEAD) -t modelslab-agents-mcp .
+# Run:   docker run -p 127.0.0.1:8080:8080 -e MODELSLAB_SANDBOX=1 modelslab-agents-mcp
+# Reached by a name other than localhost, allow it: ... modelslab-agents-mcp http --addr 0.0.0.0:8080 --allowed-hosts mcp.example.com
+# (browser clients: --allowed-origins https://app.example.com).
+
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=dev
+ARG COMMIT=unknown
+# .ci/run runs this exact line and checks that the binary is static.
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION} -X main.commit=${COMMIT}" -o /out/modelslab-agents-mcp ./cmd/modelslab-agents-mcp
+
+# No shell, no libc: the binary is static and HEALTHCHECK uses its own subcommand.
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/modelslab-agents-mcp /modelslab-agents-mcp
+USER nonroot:nonroot
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 \
+  CMD ["/modelslab-agents-mcp", "healthcheck", "--addr", "127.0.0.1:8080"]
+ENTRYPOINT ["/modelslab-agents-mcp"]
+CMD ["http", "--addr", "0.0.0.0:8080"]
