@@ -589,7 +589,9 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 	var elsewhere atomic.Int32
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
 	t.Cleanup(other.Close)
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, other.URL+"/steal", http.StatusFound) })
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/steal", http.StatusFound)
+	})
 	_, err := f.client(t).GetProfile(context.Background(), tok)
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Status != http.StatusFound {
