@@ -28,9 +28,9 @@ func successResult(action string, out *outcome) *mcp.CallToolResult {
 		data = json.RawMessage("null")
 	}
 	body := successBody{Action: action, Data: data, RequestID: out.requestID, Notes: out.notes}
-	raw, err := json.Marshal(body)
+	raw, err := marshalText(body)
 	if err != nil {
-		// Raw came from json.Unmarshal-able upstream bytes; this cannot happen short of a bug.
+		// Data is upstream JSON the client already parsed; this cannot happen short of a bug.
 		return internalErrorResult("", action)
 	}
 	return &mcp.CallToolResult{
@@ -38,6 +38,18 @@ func successResult(action string, out *outcome) *mcp.CallToolResult {
 		StructuredContent:    body,
 		RawStructuredContent: raw,
 	}
+}
+
+// marshalText encodes without HTML escaping: the text is read by a model, and
+// "\u003c" for "<" is noise to it.
+func marshalText(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
 // errorBody is the structured content of a failed call.
