@@ -30,6 +30,7 @@ type config struct {
 	allowedOrigins []string
 	allowedHosts   []string
 	token          upstream.Token
+	sessionSecret  []byte
 	showVersion    bool
 }
 
@@ -43,7 +44,8 @@ Usage:
   modelslab-agents-mcp version              print version, commit and Go version
 
 Environment:
-  MODELSLAB_AGENT_TOKEN   bearer token to start with (stdio; over http only when listening on loopback)
+  MODELSLAB_AGENT_TOKEN     bearer token to start with (stdio; over http only when listening on loopback)
+  MODELSLAB_SESSION_SECRET  http: signs session ids; set the same value on every replica (default: random)
   MODELSLAB_BASE_URL, MODELSLAB_TIMEOUT, MODELSLAB_SANDBOX=1, MODELSLAB_LOG_LEVEL, MODELSLAB_LOG_FORMAT,
   MODELSLAB_READ_ONLY=1, MODELSLAB_TOOLSETS, MODELSLAB_REVEAL_TOKENS=1, MODELSLAB_ADDR,
   MODELSLAB_ALLOWED_ORIGINS, MODELSLAB_ALLOWED_HOSTS: the same as the flags below.
@@ -63,7 +65,20 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, fmt.Errorf("unknown command %q: use stdio, http, sandbox, healthcheck or version", c.command)
 	}
 
-	envBool := func(k string) bool { v, _ := strconv.ParseBool(getenv(k)); return v }
+	// A mistyped boolean (MODELSLAB_READ_ONLY=yes) is an error, as it is for the
+	// flag: silently reading it as false would drop read-only mode unnoticed.
+	var envErr error
+	envBool := func(k string) bool {
+		v := strings.TrimSpace(getenv(k))
+		if v == "" {
+			return false
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil && envErr == nil {
+			envErr = fmt.Errorf("%s=%q: want 1, true, 0 or false", k, v)
+		}
+		return b
+	}
 	envOr := func(k, def string) string {
 		if v := getenv(k); v != "" {
 			return v
@@ -102,6 +117,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&origins, "allowed-origins", getenv("MODELSLAB_ALLOWED_ORIGINS"), "http: comma list of browser origins allowed besides loopback, e.g. https://app.example.com; their hosts are allowed as Host too (MODELSLAB_ALLOWED_ORIGINS)")
 	fs.StringVar(&hosts, "allowed-hosts", getenv("MODELSLAB_ALLOWED_HOSTS"), "http: comma list of Host names allowed besides loopback, for a server reached by name (MODELSLAB_ALLOWED_HOSTS)")
 	fs.BoolVar(&c.showVersion, "version", false, "print version, commit and Go version")
+	if envErr != nil {
+		return nil, envErr
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -125,6 +143,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	c.allowedOrigins = splitList(origins)
 	c.allowedHosts = splitList(hosts)
 	c.token = upstream.Token(strings.TrimSpace(getenv("MODELSLAB_AGENT_TOKEN")))
+	// A secret, like the token: environment only.
+	c.sessionSecret = []byte(getenv("MODELSLAB_SESSION_SECRET"))
 	return c, nil
 }
 

@@ -97,7 +97,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	hopts := server.HTTPOptions{AllowedOrigins: cfg.allowedOrigins, AllowedHosts: cfg.allowedHosts}
+	hopts := server.HTTPOptions{AllowedOrigins: cfg.allowedOrigins, AllowedHosts: cfg.allowedHosts, SessionSecret: cfg.sessionSecret}
 	if sb != nil {
 		// The sandbox's own REST API and outbox on the same port, for curl and tests.
 		hopts.Mounts = map[string]http.Handler{"/api/agents/v1/": sb, "/sandbox/": sb}

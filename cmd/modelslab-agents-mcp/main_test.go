@@ -1,0 +1,438 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
+)
+
+// env is a fake environment: tests never read or change the real one.
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func mustParse(t *testing.T, args []string, getenv func(string) string) *config {
+	t.Helper()
+	var stderr bytes.Buffer
+	c, err := parseConfig(args, getenv, &stderr)
+	if err != nil {
+		t.Fatalf("parseConfig(%q): %v\nstderr: %s", args, err, stderr.String())
+	}
+	return c
+}
+
+func TestParseConfigDefaults(t *testing.T) {
+	c := mustParse(t, []string{"http"}, env())
+	want := &config{
+		command: "http", baseURL: upstream.DefaultBaseURL, timeout: upstream.DefaultTimeout,
+		logLevel: "info", logFormat: "json", addr: "127.0.0.1:8080", sessionSecret: []byte{},
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
+	}
+	// The offline control plane alone gets its own port, so both can run at once.
+	if c := mustParse(t, []string{"sandbox"}, env()); c.addr != "127.0.0.1:8090" {
+		t.Errorf("sandbox default addr = %q", c.addr)
+	}
+	for _, cmd := range []string{"stdio", "http", "sandbox", "healthcheck", "version"} {
+		if c := mustParse(t, []string{cmd}, env()); c.command != cmd {
+			t.Errorf("command %q parsed as %q", cmd, c.command)
+		}
+	}
+}
+
+// Each setting by flag, and by its environment variable: both must land in
+// the same field, and the flag must win over the environment.
+func TestParseConfigFlagsAndEnv(t *testing.T) {
+	cases := []struct {
+		flag  []string
+		env   []string // name, value
+		field func(*config) any
+		want  any
+	}{
+		{[]string{"--base-url", "http://127.0.0.1:9/api"}, []string{"MODELSLAB_BASE_URL", "http://127.0.0.1:9/api"},
+			func(c *config) any { return c.baseURL }, "http://127.0.0.1:9/api"},
+		{[]string{"--timeout", "5s"}, []string{"MODELSLAB_TIMEOUT", "5s"},
+			func(c *config) any { return c.timeout }, 5 * time.Second},
+		{[]string{"--log-level", "debug"}, []string{"MODELSLAB_LOG_LEVEL", "debug"},
+			func(c *config) any { return c.logLevel }, "debug"},
+		{[]string{"--log-format", "console"}, []string{"MODELSLAB_LOG_FORMAT", "console"},
+			func(c *config) any { return c.logFormat }, "console"},
+		{[]string{"--read-only"}, []string{"MODELSLAB_READ_ONLY", "1"},
+			func(c *config) any { return c.readOnly }, true},
+		{[]string{"--toolsets", " auth, api-keys ,,"}, []string{"MODELSLAB_TOOLSETS", " auth, api-keys ,,"},
+			func(c *config) any { return c.toolsets }, []string{"auth", "api-keys"}},
+		{[]string{"--reveal-tokens"}, []string{"MODELSLAB_REVEAL_TOKENS", "true"},
+			func(c *config) any { return c.revealTokens }, true},
+		{[]string{"--sandbox"}, []string{"MODELSLAB_SANDBOX", "1"},
+			func(c *config) any { return c.sandbox }, true},
+		{[]string{"--addr", "0.0.0.0:9999"}, []string{"MODELSLAB_ADDR", "0.0.0.0:9999"},
+			func(c *config) any { return c.addr }, "0.0.0.0:9999"},
+		{[]string{"--allowed-origins", "https://a.example.com, https://b.example.com"},
+			[]string{"MODELSLAB_ALLOWED_ORIGINS", "https://a.example.com, https://b.example.com"},
+			func(c *config) any { return c.allowedOrigins }, []string{"https://a.example.com", "https://b.example.com"}},
+		{[]string{"--allowed-hosts", "mcp.example.com"}, []string{"MODELSLAB_ALLOWED_HOSTS", "mcp.example.com"},
+			func(c *config) any { return c.allowedHosts }, []string{"mcp.example.com"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.flag[0], func(t *testing.T) {
+			byFlag := mustParse(t, append([]string{"http"}, tc.flag...), env())
+			if got := tc.field(byFlag); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("flag %v: got %#v, want %#v", tc.flag, got, tc.want)
+			}
+			byEnv := mustParse(t, []string{"http"}, env(tc.env...))
+			if got := tc.field(byEnv); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("env %v: got %#v, want %#v", tc.env, got, tc.want)
+			}
+			// Unset, the field keeps its default: the case is not vacuous.
+			if got := tc.field(mustParse(t, []string{"http"}, env())); reflect.DeepEqual(got, tc.want) {
+				t.Errorf("default already equals %#v", got)
+			}
+		})
+	}
+
+	// The flag wins over the environment, including an explicit false.
+	c := mustParse(t, []string{"http", "--addr", "127.0.0.1:1", "--read-only=false", "--timeout", "2s"},
+		env("MODELSLAB_ADDR", "127.0.0.1:2", "MODELSLAB_READ_ONLY", "1", "MODELSLAB_TIMEOUT", "9s"))
+	if c.addr != "127.0.0.1:1" || c.readOnly || c.timeout != 2*time.Second {
+		t.Errorf("flags did not override the environment: %+v", c)
+	}
+	// Booleans read false when set so.
+	c = mustParse(t, []string{"http"}, env("MODELSLAB_SANDBOX", "0", "MODELSLAB_READ_ONLY", "false"))
+	if c.sandbox || c.readOnly {
+		t.Errorf("false booleans read as true: %+v", c)
+	}
+	// --version works with or without a command.
+	if c := mustParse(t, []string{"--version"}, env()); !c.showVersion || c.command != "" {
+		t.Errorf("--version: %+v", c)
+	}
+}
+
+func TestParseConfigSecretsFromEnvOnly(t *testing.T) {
+	c := mustParse(t, []string{"stdio"}, env("MODELSLAB_AGENT_TOKEN", "  42|secret-token \n", "MODELSLAB_SESSION_SECRET", "fleet"))
+	if c.token != "42|secret-token" {
+		t.Errorf("token = %q, want it trimmed from MODELSLAB_AGENT_TOKEN", c.token)
+	}
+	if string(c.sessionSecret) != "fleet" {
+		t.Errorf("session secret = %q", c.sessionSecret)
+	}
+
+	// No flag may carry the token: flags show in `ps`. The help lists every
+	// flag; none but --reveal-tokens (a boolean) names a token or secret.
+	var stderr bytes.Buffer
+	if _, err := parseConfig([]string{"--help"}, env(), &stderr); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("--help: %v", err)
+	}
+	for _, name := range regexp.MustCompile(`(?m)^  -(\S+)`).FindAllStringSubmatch(stderr.String(), -1) {
+		if n := name[1]; (strings.Contains(n, "token") || strings.Contains(n, "secret")) && n != "reveal-tokens" {
+			t.Errorf("flag -%s could carry a secret", n)
+		}
+	}
+	for _, args := range [][]string{
+		{"stdio", "--token", "42|x"},
+		{"stdio", "--agent-token=42|x"},
+		{"stdio", "--session-secret", "x"},
+		{"stdio", "--reveal-tokens=42|x"},
+	} {
+		stderr.Reset()
+		if c, err := parseConfig(args, env(), &stderr); err == nil {
+			t.Errorf("%q accepted: token %q", args, c.token)
+		}
+	}
+	// A token passed as a positional argument is refused with where it belongs.
+	_, err := parseConfig([]string{"stdio", "42|x"}, env(), &stderr)
+	if err == nil || !strings.Contains(err.Error(), "MODELSLAB_AGENT_TOKEN") {
+		t.Errorf("positional token: %v, want an error pointing at MODELSLAB_AGENT_TOKEN", err)
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		env  []string
+		want string // in the error
+	}{
+		{"unknown command", []string{"serve"}, nil, `unknown command "serve"`},
+		{"no command", nil, nil, "a command is required"},
+		{"no command, only flags", []string{"--sandbox"}, nil, "a command is required"},
+		{"unknown flag", []string{"http", "--bogus"}, nil, "flag provided but not defined: -bogus"},
+		{"timeout not a duration", []string{"http", "--timeout", "soon"}, nil, `invalid value "soon" for flag -timeout`},
+		{"timeout zero", []string{"http", "--timeout", "0s"}, nil, "--timeout must be positive"},
+		{"timeout negative", []string{"http", "--timeout", "-1s"}, nil, "--timeout must be positive"},
+		{"env timeout not a duration", []string{"http"}, []string{"MODELSLAB_TIMEOUT", "30"}, `MODELSLAB_TIMEOUT="30": want a positive Go duration`},
+		{"env timeout negative", []string{"http"}, []string{"MODELSLAB_TIMEOUT", "-5s"}, `MODELSLAB_TIMEOUT="-5s"`},
+		{"log level", []string{"http", "--log-level", "loud"}, nil, `--log-level "loud": use debug, info, warn or error`},
+		{"env log level", []string{"http"}, []string{"MODELSLAB_LOG_LEVEL", "verbose"}, `--log-level "verbose"`},
+		{"log format", []string{"http", "--log-format", "xml"}, nil, `--log-format "xml": use json or console`},
+		{"env log format", []string{"http"}, []string{"MODELSLAB_LOG_FORMAT", "text"}, `--log-format "text"`},
+		{"bool flag value", []string{"http", "--read-only=yes"}, nil, `invalid boolean value "yes" for -read-only`},
+		{"env bool", []string{"http"}, []string{"MODELSLAB_READ_ONLY", "yes"}, `MODELSLAB_READ_ONLY="yes": want 1, true, 0 or false`},
+		{"env bool sandbox", []string{"http"}, []string{"MODELSLAB_SANDBOX", "on"}, `MODELSLAB_SANDBOX="on"`},
+		{"env bool reveal", []string{"stdio"}, []string{"MODELSLAB_REVEAL_TOKENS", "always"}, `MODELSLAB_REVEAL_TOKENS="always"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			c, err := parseConfig(tc.args, env(tc.env...), &stderr)
+			if err == nil {
+				t.Fatalf("accepted: %+v", c)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+	// Without a command the usage is printed, so the user sees what to type.
+	var stderr bytes.Buffer
+	parseConfig(nil, env(), &stderr)
+	if !strings.Contains(stderr.String(), "Usage:") {
+		t.Errorf("no usage printed without a command: %q", stderr.String())
+	}
+}
+
+func runCmd(t *testing.T, args []string, getenv func(string) string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = run(ctx, args, getenv, strings.NewReader(""), &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+func TestRunVersion(t *testing.T) {
+	oldV, oldC := version, commit
+	t.Cleanup(func() { version, commit = oldV, oldC })
+	version, commit = "v1.2.3-test", "abc1234"
+	for _, args := range [][]string{{"version"}, {"--version"}, {"http", "--version"}} {
+		out, errOut, err := runCmd(t, args, env())
+		if err != nil {
+			t.Fatalf("%q: %v", args, err)
+		}
+		for _, want := range []string{"modelslab-agents-mcp v1.2.3-test", "commit abc1234", runtime.Version(), runtime.GOOS + "/" + runtime.GOARCH} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%q printed %q, want %q in it", args, out, want)
+			}
+		}
+		if errOut != "" {
+			t.Errorf("%q wrote to stderr: %q", args, errOut)
+		}
+	}
+	// Without -ldflags the commit comes from the build info, else "unknown".
+	commit = ""
+	out, _, _ := runCmd(t, []string{"version"}, env())
+	if !regexp.MustCompile(`\(commit \S+, go`).MatchString(out) {
+		t.Errorf("version without a commit: %q", out)
+	}
+}
+
+func TestRunHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"http", "--help"}} {
+		out, errOut, err := runCmd(t, args, env())
+		if !errors.Is(err, flag.ErrHelp) {
+			t.Fatalf("%q: err = %v, want flag.ErrHelp", args, err)
+		}
+		if exitCode(err) != 0 {
+			t.Errorf("help exits %d, want 0", exitCode(err))
+		}
+		if out != "" {
+			t.Errorf("help went to stdout (the stdio protocol's): %q", out)
+		}
+		for _, want := range []string{
+			"Usage:", "stdio", "http", "sandbox", "healthcheck", "version", "MODELSLAB_AGENT_TOKEN", "MODELSLAB_SESSION_SECRET",
+			"-base-url", "-timeout", "-log-level", "-log-format", "-read-only", "-toolsets", "-reveal-tokens",
+			"-sandbox", "-addr", "-allowed-origins", "-allowed-hosts", "-version",
+		} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("%q: help lacks %q", args, want)
+			}
+		}
+	}
+	if exitCode(errors.New("boom")) != 1 {
+		t.Error("an error must exit 1")
+	}
+}
+
+func TestRunHealthcheck(t *testing.T) {
+	serve := func(status int) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/healthz" {
+				http.NotFound(w, r)
+				return
+			}
+			w.WriteHeader(status)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.Listener.Addr().String()
+	}
+	healthy, sick := serve(http.StatusOK), serve(http.StatusInternalServerError)
+	if _, _, err := runCmd(t, []string{"healthcheck", "--addr", healthy}, env()); err != nil {
+		t.Errorf("200: %v", err)
+	}
+	// A wildcard listen address is probed on loopback (the container's own addr).
+	_, port, _ := net.SplitHostPort(healthy)
+	if _, _, err := runCmd(t, []string{"healthcheck"}, env("MODELSLAB_ADDR", "0.0.0.0:"+port)); err != nil {
+		t.Errorf("0.0.0.0 from the env: %v", err)
+	}
+	if _, _, err := runCmd(t, []string{"healthcheck", "--addr", ":" + port}, env()); err != nil {
+		t.Errorf(":port: %v", err)
+	}
+	if _, _, err := runCmd(t, []string{"healthcheck", "--addr", sick}, env()); err == nil || !strings.Contains(err.Error(), "500") {
+		t.Errorf("500: %v, want an error naming the status", err)
+	}
+	// Nothing listening: take a free port and release it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	if _, _, err := runCmd(t, []string{"healthcheck", "--addr", closed}, env()); err == nil {
+		t.Error("nothing listening: want an error")
+	}
+	if _, _, err := runCmd(t, []string{"healthcheck", "--addr", "no-port"}, env()); err == nil || !strings.Contains(err.Error(), "--addr") {
+		t.Errorf("bad addr: %v", err)
+	}
+}
+
+// startRun runs the http command in process and returns its base URL and a
+// stop function that cancels it and returns run's result.
+func startRun(t *testing.T, getenv func(string) string, args ...string) (base string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"http", "--addr", "127.0.0.1:0"}, args...), getenv, strings.NewReader(""), &bytes.Buffer{}, stderr)
+	}()
+	var stopped bool
+	var result error
+	stop = func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			select {
+			case result = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("run did not return within 10s of the cancel")
+			}
+		}
+		return result
+	}
+	t.Cleanup(func() { stop() })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := endpointRe.FindStringSubmatch(stderr.String()); m != nil {
+			return strings.TrimSuffix(m[1], "/mcp"), stop
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run returned early: %v\nstderr:\n%s", err, stderr)
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no endpoint line after 10s:\n%s", stderr)
+		}
+	}
+}
+
+func TestRunHTTPStopsOnCancel(t *testing.T) {
+	base, stop := startRun(t, env(), "--sandbox")
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(base, "http://"))
+	// The healthcheck command against the real server, as the container runs it.
+	if _, _, err := runCmd(t, []string{"healthcheck", "--addr", "127.0.0.1:" + port}, env()); err != nil {
+		t.Fatalf("healthcheck of the running server: %v", err)
+	}
+	// --sandbox mounts the outbox beside /mcp.
+	resp, err := http.Get(base + "/sandbox/outbox?email=invitee@sandbox.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("outbox: %s", resp.Status)
+	}
+
+	start := time.Now()
+	if err := stop(); err != nil {
+		t.Fatalf("run after cancel = %v, want nil", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("run took %v to return after cancel", d)
+	}
+	if _, _, err := runCmd(t, []string{"healthcheck", "--addr", "127.0.0.1:" + port}, env()); err == nil {
+		t.Error("the port still answers after run returned")
+	}
+}
+
+func TestRunStartupErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"stdio", "--sandbox", "--toolsets", "billing"}, `unknown toolset "billing"`},
+		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--toolsets", "billing"}, `unknown toolset "billing"`},
+		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--allowed-origins", "ftp://x.example.com"}, "allowed origin"},
+		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:99999"}, "99999"},
+	}
+	for _, tc := range cases {
+		if _, _, err := runCmd(t, tc.args, env()); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want an error containing %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// MODELSLAB_SESSION_SECRET reaches the HTTP server: replicas sharing it accept
+// each other's handshake-era session ids; a replica with another secret
+// answers 404, as the MCP spec asks for an unknown session.
+func TestRunSessionSecretSharedByReplicas(t *testing.T) {
+	a, _ := startRun(t, env("MODELSLAB_SESSION_SECRET", "fleet-secret"), "--sandbox")
+	b, _ := startRun(t, env("MODELSLAB_SESSION_SECRET", "fleet-secret"), "--sandbox")
+	c, _ := startRun(t, env("MODELSLAB_SESSION_SECRET", "other-secret"), "--sandbox")
+
+	post := func(base, session, body string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, base+"/mcp", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		if session != "" {
+			req.Header.Set("Mcp-Session-Id", session)
+			req.Header.Set("MCP-Protocol-Version", eraHandshake)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	resp := post(a, "", `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"`+eraHandshake+
+		`","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}`)
+	sid := resp.Header.Get("Mcp-Session-Id")
+	if resp.StatusCode != http.StatusOK || sid == "" {
+		t.Fatalf("initialize: %s, session %q", resp.Status, sid)
+	}
+	list := `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`
+	if resp := post(b, sid, list); resp.StatusCode != http.StatusOK {
+		t.Errorf("replica with the same secret: %s, want 200", resp.Status)
+	}
+	if resp := post(c, sid, list); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("replica with another secret: %s, want 404", resp.Status)
+	}
+}
