@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"net"
@@ -152,6 +154,21 @@ func (s *HTTPServer) limitBody(next http.Handler) http.Handler {
 		if r.ContentLength > s.hopts.MaxBodyBytes {
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
+		}
+		if r.ContentLength < 0 {
+			// A chunked body has no length to check up front, and mcp-go would
+			// turn MaxBytesReader's error into a 400: read it here, within the
+			// limit, so that an oversized one gets the same 413.
+			body, err := io.ReadAll(io.LimitReader(r.Body, s.hopts.MaxBodyBytes+1))
+			if err != nil {
+				http.Error(w, "could not read the request body", http.StatusBadRequest)
+				return
+			}
+			if int64(len(body)) > s.hopts.MaxBodyBytes {
+				http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.hopts.MaxBodyBytes)
 		next.ServeHTTP(w, r)

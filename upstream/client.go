@@ -13,9 +13,12 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -225,19 +228,22 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 	if req.token == "" && needsToken(req) {
 		return nil, ErrNoToken
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
-		defer cancel()
-	}
+	// Always bound the call: WithTimeout keeps the caller's deadline when it is
+	// earlier, so a caller's later deadline must not lift the configured bound.
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
 	idempotent := req.method == http.MethodGet || req.method == http.MethodPut || req.method == http.MethodDelete
 	secrets := append([]string{string(req.token)}, req.secrets...)
 
 	for attempt := 0; ; attempt++ {
-		resp, err := c.attempt(ctx, req, attempt, secrets)
+		resp, replays, err := c.attempt(ctx, req, attempt, secrets)
 		if err == nil {
 			return resp, nil
 		}
+		// net/http silently resends a GET that failed on a reused keep-alive
+		// connection; count those sends against the retry budget, so that a
+		// request reaches the upstream at most 1+MaxRetries times.
+		attempt += replays
 		if !idempotent || attempt >= c.cfg.MaxRetries {
 			return nil, err
 		}
@@ -307,7 +313,11 @@ func fullJitter(d time.Duration) time.Duration {
 }
 
 // attempt sends req once.
-func (c *Client) attempt(ctx context.Context, req request, attempt int, secrets []string) (*response, error) {
+// replays is how many times the transport resent it on its own.
+func (c *Client) attempt(ctx context.Context, req request, attempt int, secrets []string) (_ *response, replays int, _ error) {
+	var conns atomic.Int32
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { conns.Add(1) }})
+	defer func() { replays = max(int(conns.Load())-1, 0) }()
 	r := c.rc.R().SetContext(ctx)
 	if req.token != "" {
 		r.SetHeader("Authorization", "Bearer "+string(req.token))
@@ -326,12 +336,12 @@ func (c *Client) attempt(ctx context.Context, req request, attempt int, secrets 
 				status = resp.StatusCode()
 			}
 			c.logAttempt(req, attempt, status, elapsed, "", "response too large")
-			return nil, &ResponseError{Method: req.method, Path: req.path, Status: status,
+			return nil, 0, &ResponseError{Method: req.method, Path: req.path, Status: status,
 				Problem: fmt.Sprintf("the response body is larger than the %d-byte limit", c.cfg.MaxResponseBytes)}
 		}
 		ne := newNetworkError(ctx, req, err, secrets)
 		c.logAttempt(req, attempt, 0, elapsed, "", ne.kind())
-		return nil, ne
+		return nil, 0, ne
 	}
 
 	status := resp.StatusCode()
@@ -348,14 +358,14 @@ func (c *Client) attempt(ctx context.Context, req request, attempt int, secrets 
 		data := env.data
 		if !env.enveloped && len(strings.TrimSpace(string(body))) > 0 {
 			if !json.Valid(body) {
-				return nil, &ResponseError{Method: req.method, Path: req.path, Status: status, RequestID: requestID,
+				return nil, 0, &ResponseError{Method: req.method, Path: req.path, Status: status, RequestID: requestID,
 					Problem: "the response is not valid JSON: " + summarizeBody(body, resp.Header().Get("Content-Type"))}
 			}
 			data = body // tolerate an upstream that answers without the envelope
 		}
-		return &response{status: status, data: data, requestID: requestID, rateLimit: rl}, nil
+		return &response{status: status, data: data, requestID: requestID, rateLimit: rl}, 0, nil
 	}
-	return nil, newAPIError(req, status, resp.Header(), body, requestID, rl, secrets)
+	return nil, 0, newAPIError(req, status, resp.Header(), body, requestID, rl, secrets)
 }
 
 func (c *Client) logAttempt(req request, attempt, status int, d time.Duration, requestID, failure string) {
@@ -434,12 +444,37 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 func shortJSONError(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
+		// Name the expected JSON kind: a Go type name means nothing to a model.
 		if te.Field != "" {
-			return fmt.Sprintf("field %q is a JSON %s, expected %s", te.Field, te.Value, te.Type)
+			return fmt.Sprintf("field %q is a JSON %s, expected %s", te.Field, te.Value, jsonKindOf(te.Type))
 		}
-		return fmt.Sprintf("got a JSON %s, expected %s", te.Value, te.Type)
+		return fmt.Sprintf("got a JSON %s, expected %s", te.Value, jsonKindOf(te.Type))
 	}
 	return err.Error()
+}
+
+// jsonKindOf names the JSON value a Go type decodes from.
+func jsonKindOf(t reflect.Type) string {
+	if t == nil {
+		return "another value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "another value"
 }
 
 // isTimeout reports whether err is a deadline or a network timeout.

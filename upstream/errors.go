@@ -207,7 +207,9 @@ func parseErrorBody(body []byte, contentType string) (code, message string, deta
 			details = normalizeDetails(top["errors"])
 		}
 		if message != "" || code != "" || details != nil {
-			return code, clip(message, 500), details
+			// Codes are short identifiers; a long one is not a code and would
+			// flood the error text.
+			return clip(code, 100), clip(message, 500), details
 		}
 	}
 	return "", summarizeBody(body, contentType), nil
@@ -238,6 +240,7 @@ func normalizeDetails(raw json.RawMessage) map[string][]string {
 	}
 	out := make(map[string][]string, len(obj))
 	for k, v := range obj {
+		k = clip(k, 100) // field names are short; a long one would flood the text
 		switch x := v.(type) {
 		case []any:
 			list := make([]string, 0, len(x))
@@ -290,8 +293,21 @@ func clip(s string, n int) string {
 // redact replaces every occurrence of a secret in s.
 func redact(s string, secrets []string) string {
 	for _, sec := range secrets {
-		if len(sec) >= 4 && strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
+		if len(sec) < 4 {
+			continue
+		}
+		mark := "[redacted]"
+		if strings.Contains(mark, sec) {
+			mark = "…"
+		}
+		// A replacement can join with the text around it into the secret
+		// again ("]abc" in "]abcabc" gives "[redacted]abc"): repeat, and give
+		// up on the whole text if that does not settle.
+		for i := 0; strings.Contains(s, sec); i++ {
+			if i == 8 {
+				return "(withheld: the text contained a secret)"
+			}
+			s = strings.ReplaceAll(s, sec, mark)
 		}
 	}
 	return s
