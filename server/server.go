@@ -47,13 +47,25 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 	if err != nil {
 		return nil, err
 	}
-	s := mcpserver.NewMCPServer(Name, opts.Version,
+	sopts := []mcpserver.ServerOption{
 		mcpserver.WithToolCapabilities(false),
 		mcpserver.WithInstructions(instructions),
 		// Our handlers turn panics into tool results; this catches the rest of mcp-go's path.
 		mcpserver.WithRecovery(),
-		mcpserver.WithLogger(slog.New(zerolog.NewSlogHandler(opts.Logger))),
-	)
+	}
+	// mcp-go's request logger writes two INFO lines per call (mcp.request and
+	// mcp.tool) that repeat the tools' own "tool call" line, so with the default
+	// level every call cost three JSON lines and three writes to stderr. They
+	// are only wanted when debugging.
+	if debugEnabled(opts.Logger) {
+		sopts = append(sopts, mcpserver.WithLogger(slog.New(zerolog.NewSlogHandler(opts.Logger))))
+	}
+	s := mcpserver.NewMCPServer(Name, opts.Version, sopts...)
 	s.AddTools(ts...)
 	return s, nil
+}
+
+// debugEnabled reports whether the logger writes debug lines.
+func debugEnabled(l zerolog.Logger) bool {
+	return max(l.GetLevel(), zerolog.GlobalLevel()) <= zerolog.DebugLevel
 }

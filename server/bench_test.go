@@ -1,0 +1,176 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools"
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
+)
+
+// Streamable HTTP and stdio, in process, against an upstream that answers from
+// memory: the server's whole per-call path (guards, context function, mcp-go,
+// tools, upstream client, logging) with the network taken out. BenchmarkFloor*
+// is a bare mcp-go tool forwarding the same request with a plain http.Client.
+//
+//	go test ./server -run '^$' -bench . -benchmem
+
+const benchServerBody = `{"data":[` +
+	`{"id":101,"name":"production","notes":"render farm","key":"sk-…a1b2","created_at":"2026-01-05T10:00:00Z","last_used_at":"2026-07-01T08:30:00Z"},` +
+	`{"id":102,"name":"staging","notes":null,"key":"sk-…c3d4","created_at":"2026-02-11T09:15:00Z","last_used_at":null},` +
+	`{"id":103,"name":"laptop","notes":"local experiments","key":"sk-…e5f6","created_at":"2026-03-20T17:45:00Z","last_used_at":"2026-06-30T22:10:00Z"}` +
+	`],"error":null,"meta":{"request_id":"req-bench-0001"}}`
+
+var benchRT = rtFunc(func(r *http.Request) (*http.Response, error) {
+	return &http.Response{
+		StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        http.Header{"Content-Type": []string{"application/json"}},
+		Body:          io.NopCloser(strings.NewReader(benchServerBody)),
+		ContentLength: int64(len(benchServerBody)), Request: r,
+	}, nil
+})
+
+func benchOpts(b *testing.B) Options {
+	b.Helper()
+	log := zerolog.New(io.Discard).Level(zerolog.InfoLevel).With().Timestamp().Logger()
+	cl, err := upstream.New(upstream.Config{BaseURL: "http://upstream.invalid/api/agents/v1", Transport: benchRT, Logger: log})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return Options{Version: "bench", Client: cl, Logger: log, EnvToken: "7|benchtoken"}
+}
+
+func benchFloorServer() *mcpserver.MCPServer {
+	hc := &http.Client{Transport: benchRT}
+	s := mcpserver.NewMCPServer("floor", "1", mcpserver.WithToolCapabilities(false))
+	s.AddTool(mcp.NewToolWithRawSchema("agent-api-keys", "List API keys.",
+		[]byte(`{"type":"object","properties":{"action":{"type":"string"}},"required":["action"]}`)),
+		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			r, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://upstream.invalid/api/agents/v1/api-keys", nil)
+			r.Header.Set("Authorization", req.Header.Get("Authorization"))
+			resp, err := hc.Do(r)
+			if err != nil {
+				return mcp.NewToolResultError(err.Error()), nil
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			return mcp.NewToolResultText(string(body)), nil
+		})
+	return s
+}
+
+func benchHTTPLoop(b *testing.B, h http.Handler) {
+	srv := httptest.NewServer(h)
+	b.Cleanup(srv.Close)
+	c, err := client.NewStreamableHttpClient(srv.URL+"/mcp",
+		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer 7|benchtoken"}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchCallLoop(b, c)
+}
+
+func benchCallLoop(b *testing.B, c *client.Client) {
+	b.Helper()
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ClientInfo = mcp.Implementation{Name: "bench", Version: "1"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "agent-api-keys"
+	req.Params.Arguments = map[string]any{"action": "list"}
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := c.CallTool(ctx, req)
+		if err != nil || res.IsError {
+			b.Fatalf("%v %+v", err, res)
+		}
+	}
+}
+
+func BenchmarkHTTPToolCall(b *testing.B) {
+	hs, err := NewHTTP(benchOpts(b), HTTPOptions{}, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchHTTPLoop(b, hs.Handler())
+}
+
+func BenchmarkHTTPFloor(b *testing.B) {
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", mcpserver.NewStreamableHTTPServer(benchFloorServer()))
+	benchHTTPLoop(b, mux)
+}
+
+func benchStdioLoop(b *testing.B, serve func(ctx context.Context, in io.Reader, out io.Writer)) {
+	cin, sout := io.Pipe() // server → client
+	sin, cout := io.Pipe() // client → server
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); serve(ctx, sin, sout) }()
+	b.Cleanup(func() { cancel(); cout.Close(); sout.Close(); <-done })
+	benchCallLoop(b, client.NewClient(transport.NewIO(cin, cout, io.NopCloser(strings.NewReader("")))))
+}
+
+func BenchmarkStdioToolCall(b *testing.B) {
+	opts := benchOpts(b)
+	benchStdioLoop(b, func(ctx context.Context, in io.Reader, out io.Writer) { _ = ServeStdio(ctx, opts, in, out) })
+}
+
+func BenchmarkStdioFloor(b *testing.B) {
+	benchStdioLoop(b, func(ctx context.Context, in io.Reader, out io.Writer) {
+		_ = mcpserver.NewStdioServer(benchFloorServer()).Listen(ctx, in, out)
+	})
+}
+
+// BenchmarkStdioLogLines measures what mcp-go's request logger (two extra INFO
+// lines per call, removed from the default level) cost when stderr is a pipe.
+func BenchmarkStdioLogLines(b *testing.B) {
+	for _, withMCPGoLog := range []bool{false, true} {
+		name := "tools-line-only"
+		if withMCPGoLog {
+			name = "plus-mcp-go-lines"
+		}
+		b.Run(name, func(b *testing.B) {
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				b.Fatal(err)
+			}
+			go io.Copy(io.Discard, pr)
+			b.Cleanup(func() { pw.Close(); pr.Close() })
+			opts := benchOpts(b)
+			opts.Logger = zerolog.New(pw).Level(zerolog.InfoLevel).With().Timestamp().Logger()
+			ts, err := tools.Build(tools.Deps{Client: opts.Client, Creds: &processCredentials{tok: opts.EnvToken}, Logger: opts.Logger}, tools.Filter{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			so := []mcpserver.ServerOption{mcpserver.WithToolCapabilities(false), mcpserver.WithRecovery()}
+			if withMCPGoLog {
+				so = append(so, mcpserver.WithLogger(slog.New(zerolog.NewSlogHandler(opts.Logger))))
+			}
+			s := mcpserver.NewMCPServer(Name, "bench", so...)
+			s.AddTools(ts...)
+			benchStdioLoop(b, func(ctx context.Context, in io.Reader, out io.Writer) {
+				_ = mcpserver.NewStdioServer(s).Listen(ctx, in, out)
+			})
+		})
+	}
+}
