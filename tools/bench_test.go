@@ -59,25 +59,7 @@ func benchUpstreamServer(b *testing.B) *httptest.Server {
 	return srv
 }
 
-func benchClient(b *testing.B, s *mcpserver.MCPServer) *client.Client {
-	b.Helper()
-	c, err := client.NewInProcessClient(s)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := c.Start(ctx); err != nil {
-		b.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = "2025-11-25"
-	init.Params.ClientInfo = mcp.Implementation{Name: "bench", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Close() })
-	return c
-}
+func benchClient(b *testing.B, s *mcpserver.MCPServer) *client.Client { return connect(b, s) }
 
 // benchTools serves the real tools, logging at info level (the default) to io.Discard.
 func benchTools(b *testing.B, cfg upstream.Config) *client.Client {

@@ -292,22 +292,7 @@ func newFaultServer(t *testing.T, timeout time.Duration) *faultServer {
 	}
 	s := mcpserver.NewMCPServer("faults", "1", mcpserver.WithToolCapabilities(false), mcpserver.WithRecovery())
 	s.AddTools(ts...)
-	c, err := client.NewInProcessClient(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "faults", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &faultServer{up: up, mcp: c}
+	return &faultServer{up: up, mcp: connect(t, s)}
 }
 
 // faultResult is a decoded tool result.

@@ -81,22 +81,7 @@ func newHarness(t *testing.T, deps func(*tools.Deps), filter tools.Filter) *harn
 	}
 	s := mcpserver.NewMCPServer("test", "1", mcpserver.WithToolCapabilities(false))
 	s.AddTools(ts...)
-	c, err := client.NewInProcessClient(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	h.mcp = c
+	h.mcp = connect(t, s)
 	return h
 }
 
