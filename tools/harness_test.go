@@ -12,6 +12,12 @@ import (
 // connect returns an initialised in-process MCP client of s, closed at cleanup.
 func connect(tb testing.TB, s *mcpserver.MCPServer) *client.Client {
 	tb.Helper()
+	return connectVersion(tb, s, mcp.LATEST_PROTOCOL_VERSION)
+}
+
+// connectVersion is connect for a given protocol version.
+func connectVersion(tb testing.TB, s *mcpserver.MCPServer, version string) *client.Client {
+	tb.Helper()
 	c, err := client.NewInProcessClient(s)
 	if err != nil {
 		tb.Fatal(err)
@@ -21,7 +27,7 @@ func connect(tb testing.TB, s *mcpserver.MCPServer) *client.Client {
 		tb.Fatal(err)
 	}
 	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ProtocolVersion = version
 	init.Params.ClientInfo = mcp.Implementation{Name: "tools-test", Version: "1"}
 	if _, err := c.Initialize(ctx, init); err != nil {
 		tb.Fatal(err)
