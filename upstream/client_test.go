@@ -667,3 +667,25 @@ func TestTokenFormatsMasked(t *testing.T) {
 		t.Errorf("token printed: %s", s)
 	}
 }
+
+func TestErrorDetailsAreCapped(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"message":"bad","errors":{`)
+	for i := range 500 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"f%03d":[%s]`, i, strings.TrimSuffix(strings.Repeat(`"m",`, 40), ","))
+	}
+	b.WriteString(`}}`)
+	body := b.String()
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(422); io.WriteString(w, body) })
+	_, err := f.client(t).CreateAPIKey(context.Background(), tok, APIKeyCreate{Name: "k"})
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		t.Fatal(err)
+	}
+	if len(ae.Details) != 50 || len(ae.Details["f000"]) != 10 || ae.Details["f049"] == nil || ae.Details["f050"] != nil {
+		t.Errorf("details not capped to the first 50 fields × 10 messages: %d fields, %d messages in f000", len(ae.Details), len(ae.Details["f000"]))
+	}
+}

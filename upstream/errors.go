@@ -171,7 +171,13 @@ func newAPIError(req request, status int, h http.Header, body []byte, requestID 
 	return e
 }
 
-// ParseErrorBody extracts code, message and normalised details from an error
+// Caps on what an error body's details may hold.
+const (
+	maxDetailFields   = 50
+	maxDetailMessages = 10
+)
+
+// parseErrorBody extracts code, message and normalised details from an error
 // body of any shape. It never fails: an unknown body becomes a short summary.
 func parseErrorBody(body []byte, contentType string) (code, message string, details map[string][]string) {
 	trimmed := strings.TrimSpace(string(body))
@@ -238,13 +244,24 @@ func normalizeDetails(raw json.RawMessage) map[string][]string {
 	if json.Unmarshal(raw, &obj) != nil || len(obj) == 0 {
 		return nil // `[]`, null, a string: no field details
 	}
-	out := make(map[string][]string, len(obj))
-	for k, v := range obj {
-		k = clip(k, 100) // field names are short; a long one would flood the text
+	// A real validation error names a handful of fields; cap what a hostile or
+	// broken body can put in front of the model, keeping the first fields by name.
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if len(keys) > maxDetailFields {
+		keys = keys[:maxDetailFields]
+	}
+	out := make(map[string][]string, len(keys))
+	for _, key := range keys {
+		v := obj[key]
+		k := clip(key, 100) // field names are short; a long one would flood the text
 		switch x := v.(type) {
 		case []any:
-			list := make([]string, 0, len(x))
-			for _, item := range x {
+			list := make([]string, 0, min(len(x), maxDetailMessages))
+			for _, item := range x[:min(len(x), maxDetailMessages)] {
 				list = append(list, clip(scalarString(item), 300))
 			}
 			out[k] = list
