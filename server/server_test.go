@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -227,7 +228,7 @@ func TestHTTPTokenComesFromEachRequest(t *testing.T) {
 		{"X-Agent-Token": string(tok)},
 	} {
 		if r := call(t, httpClient(t, srv, h), "agent-profile", getProfile); r.isError {
-			t.Errorf("header %v: %s", slices.Collect(mapsKeys(h)), r.text)
+			t.Errorf("header %v: %s", slices.Collect(maps.Keys(h)), r.text)
 		}
 	}
 
@@ -247,16 +248,6 @@ func TestHTTPTokenComesFromEachRequest(t *testing.T) {
 	for _, a := range e.auths {
 		if a != "" && a != "Bearer "+string(tok) {
 			t.Errorf("unexpected upstream Authorization %q", a)
-		}
-	}
-}
-
-func mapsKeys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
 		}
 	}
 }

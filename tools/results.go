@@ -72,8 +72,9 @@ type errorInfo struct {
 }
 
 // errorResult explains a failure to the model: what happened, and the one next
-// step that fixes it where there is one.
-func errorResult(d *Deps, tool, action string, err error) *mcp.CallToolResult {
+// step that fixes it where there is one. The returned info also feeds the log
+// line, so the result and the log classify a failure the same way.
+func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, errorInfo) {
 	info := errorInfo{Tool: tool, Action: action, Message: err.Error()}
 	var (
 		ie  *InputError
@@ -146,12 +147,11 @@ func errorResult(d *Deps, tool, action string, err error) *mcp.CallToolResult {
 	if info.RequestID != "" {
 		b.WriteString("\nrequest_id: " + info.RequestID)
 	}
-	body := errorBody{Error: info}
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.NewTextContent(b.String())},
-		StructuredContent: body,
+		StructuredContent: errorBody{Error: info},
 		IsError:           true,
-	}
+	}, info
 }
 
 func internalErrorResult(tool, action string) *mcp.CallToolResult {
@@ -223,24 +223,6 @@ func notFoundHint(tool string) string {
 		return "no such token or account: call agent-tokens action list for valid token_id values"
 	}
 	return ""
-}
-
-// describeError gives the log fields of a failure.
-func describeError(err error) (status int, requestID, kind string) {
-	var (
-		ae *upstream.APIError
-		ne *upstream.NetworkError
-		re *upstream.ResponseError
-	)
-	switch {
-	case errors.As(err, &ae):
-		return ae.Status, ae.RequestID, "upstream_error"
-	case errors.As(err, &ne):
-		return 0, "", "network_error"
-	case errors.As(err, &re):
-		return re.Status, re.RequestID, "bad_response"
-	}
-	return 0, "", "error"
 }
 
 // stepError is a failure in the middle of a multi-step action, with what it left behind.

@@ -228,8 +228,9 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 		}
 	}
 	if aerr != nil {
-		log("invalid_input", 0, "")
-		return errorResult(t.deps, t.spec.Name, action, aerr), nil
+		res, info := errorResult(t.deps, t.spec.Name, action, aerr)
+		log(info.Kind, 0, "")
+		return res, nil
 	}
 
 	spec := t.published[action]
@@ -237,15 +238,16 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 	if spec.NeedsToken {
 		c.token = t.deps.Creds.Token(ctx)
 		if c.token == "" {
-			log("no_token", 0, "")
-			return errorResult(t.deps, t.spec.Name, action, upstream.ErrNoToken), nil
+			res, info := errorResult(t.deps, t.spec.Name, action, upstream.ErrNoToken)
+			log(info.Kind, 0, "")
+			return res, nil
 		}
 	}
 	out, err := t.handlers[action](ctx, c)
 	if err != nil {
-		status, rid, kind := describeError(err)
-		log(kind, status, rid)
-		return errorResult(t.deps, t.spec.Name, action, err), nil
+		res, info := errorResult(t.deps, t.spec.Name, action, err)
+		log(info.Kind, info.Status, info.RequestID)
+		return res, nil
 	}
 	log("ok", out.status, out.requestID)
 	return successResult(action, out), nil

@@ -17,12 +17,12 @@ func idPath(prefix string, name string, id int64, suffix string) (string, error)
 
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
-// IsUUID reports whether s is a canonical 8-4-4-4-12 hex UUID.
-func IsUUID(s string) bool { return uuidRE.MatchString(s) }
+// isUUID reports whether s is a canonical 8-4-4-4-12 hex UUID.
+func isUUID(s string) bool { return uuidRE.MatchString(s) }
 
 // uuidPath validates an invite id and renders it, escaped, into a path.
 func uuidPath(prefix, name, id, suffix string) (string, error) {
-	if !IsUUID(id) {
+	if !isUUID(id) {
 		return "", &InvalidParamError{Name: name, Problem: "must be a UUID like 123e4567-e89b-42d3-a456-426614174000"}
 	}
 	// A validated UUID needs no escaping; escape anyway so the rule holds if the check is ever loosened.
