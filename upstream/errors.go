@@ -161,14 +161,45 @@ func newAPIError(req request, status int, h http.Header, body []byte, requestID 
 		}
 	}
 	// An upstream message could echo what we sent; never let a secret through.
+	e.Code = redact(e.Code, secrets)
 	e.Message = redact(e.Message, secrets)
+	details := make(map[string][]string, len(e.Details))
 	for k, vs := range e.Details {
+		k = redact(k, secrets)
 		for i := range vs {
 			vs[i] = redact(vs[i], secrets)
+			// The field and its message are shown joined as "field: message".
+			if leaks(k+": "+vs[i], secrets) {
+				vs[i] = withheldText
+			}
 		}
-		e.Details[k] = vs
+		details[k] = vs
+	}
+	if e.Details != nil {
+		e.Details = details
+	}
+	// A secret can also form across the pieces joined into the error text
+	// ("HTTP 422 code: message") when no piece holds it alone.
+	if leaks(e.Error(), secrets) {
+		e.Message = withheldText
+	}
+	if leaks(e.Error(), secrets) {
+		e.Code = ""
 	}
 	return e
+}
+
+// withheldText replaces an upstream text that could not be shown without a secret.
+const withheldText = "(withheld: the text contained a secret)"
+
+// leaks reports whether s contains any secret redact would have replaced.
+func leaks(s string, secrets []string) bool {
+	for _, sec := range secrets {
+		if len(sec) >= 4 && strings.Contains(s, sec) {
+			return true
+		}
+	}
+	return false
 }
 
 // Caps on what an error body's details may hold.
@@ -309,23 +340,29 @@ func clip(s string, n int) string {
 
 // redact replaces every occurrence of a secret in s.
 func redact(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if len(sec) < 4 {
-			continue
+	// A replacement can join with the text around it into a secret again
+	// ("]abc" in "]abcabc" gives "[redacted]abc"), one secret's replacement can
+	// form another, and a secret that is not valid UTF-8 can be cut out of the
+	// middle of a character: repeat until nothing is left, keeping the text
+	// valid UTF-8, and withhold the whole text if that does not settle.
+	for range 8 {
+		if !leaks(s, secrets) {
+			return s
 		}
-		mark := "[redacted]"
-		if strings.Contains(mark, sec) {
-			mark = "…"
-		}
-		// A replacement can join with the text around it into the secret
-		// again ("]abc" in "]abcabc" gives "[redacted]abc"): repeat, and give
-		// up on the whole text if that does not settle.
-		for i := 0; strings.Contains(s, sec); i++ {
-			if i == 8 {
-				return "(withheld: the text contained a secret)"
+		for _, sec := range secrets {
+			if len(sec) < 4 {
+				continue
+			}
+			mark := "[redacted]"
+			if strings.Contains(mark, sec) {
+				mark = "…"
 			}
 			s = strings.ReplaceAll(s, sec, mark)
 		}
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if leaks(s, secrets) {
+		return withheldText
 	}
 	return s
 }
