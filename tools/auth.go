@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 )
@@ -68,7 +69,9 @@ func authRefresh(ctx context.Context, c *call) (*outcome, error) {
 		TokenExpiry: c.args.String("token_expiry"), DeviceName: c.args.String("device_name"),
 	}))
 	if err == nil && !c.deps.HTTP {
-		c.deps.Creds.Drop(ctx, old) // refresh revoked it upstream
+		// A 2xx proves refresh revoked the old token upstream, whether or not
+		// its answer carried a new one the server could read.
+		c.deps.Creds.Drop(ctx, old)
 	}
 	return out, err
 }
@@ -98,7 +101,9 @@ func authResendVerification(ctx context.Context, c *call) (*outcome, error) {
 }
 
 // session shapes a result that carries a new bearer token: the server adopts it
-// where it can (stdio), and shows it masked unless tokens are revealed.
+// where it can (stdio), and shows it masked unless tokens are revealed. An
+// answer without a token it can read is still a success: the warning says
+// what the server could not do.
 func (c *call) session(res *upstream.Result[upstream.Session], err error) (*outcome, error) {
 	out, err := fromResult(res, err)
 	if err != nil {
@@ -106,23 +111,31 @@ func (c *call) session(res *upstream.Result[upstream.Session], err error) (*outc
 	}
 	tok := res.Data.AccessToken
 	if tok == "" {
+		effect := "the answer carried no access token this server could read: this session still uses the token it had before"
+		switch {
+		case c.deps.HTTP:
+			effect = "the answer carried no access token this server could read: look for it in data"
+		case c.action == "refresh":
+			effect = "the answer carried no access token this server could read, and refresh revoked the old one: log in again (agent-auth action login)"
+		}
+		out.need("data.access_token", upstream.KindString, effect)
 		return out, nil
 	}
 	adopted := c.deps.Creds.Adopt(c.ctx, upstream.Token(tok))
 	if !c.deps.RevealTokens {
-		out.data = replaceField(out.data, "access_token", maskToken(tok))
-		out.notes = append(out.notes, "access_token is shown masked (token id and last four characters); start the server with --reveal-tokens to see tokens whole.")
+		out.data = replaceField(out.data, res.Data.TokenField, maskToken(tok))
+		out.notes = append(out.notes, res.Data.TokenField+" is shown masked (token id and last four characters); start the server with --reveal-tokens to see tokens whole.")
 	}
 	if adopted {
 		out.notes = append(out.notes, "This server now uses the new token for every following call of this session; no need to pass it anywhere.")
 	} else {
-		out.notes = append(out.notes, "This server remembers no credential between requests: send access_token as `Authorization: Bearer <access_token>` on later requests.")
+		out.notes = append(out.notes, "This server remembers no credential between requests: send "+res.Data.TokenField+" as `Authorization: Bearer <token>` on later requests.")
 	}
 	return out, nil
 }
 
 // revoked shapes the result of a call that revoked the calling token.
-func (c *call) revoked(res *upstream.Result[upstream.Message], err error) (*outcome, error) {
+func (c *call) revoked(res *upstream.Result[json.RawMessage], err error) (*outcome, error) {
 	out, err := fromResult(res, err)
 	if err != nil {
 		return nil, err

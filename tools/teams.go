@@ -21,7 +21,7 @@ Needs a logged-in session (agent-auth login).`,
 			"email":     emailParam,
 		},
 		Actions: []ActionSpec{
-			{Name: "list", ReadOnly: true, NeedsToken: true, Handler: teamsList},
+			{Name: "list", Optional: []string{"page"}, ReadOnly: true, NeedsToken: true, Handler: teamsList},
 			{Name: "create", Required: []string{"email"}, Optional: []string{"role"}, NeedsToken: true, Handler: teamsCreate},
 			{Name: "get", Required: []string{"member_id"}, ReadOnly: true, NeedsToken: true, Handler: teamsGet},
 			{Name: "update", Required: []string{"member_id"}, Optional: []string{"role", "permissions", "invite_status"}, AtLeastOne: true, NeedsToken: true, Handler: teamsUpdate},
@@ -33,7 +33,7 @@ Needs a logged-in session (agent-auth login).`,
 }
 
 func teamsList(ctx context.Context, c *call) (*outcome, error) {
-	return fromResult(c.client.ListTeamMembers(ctx, c.token))
+	return fromList(c.client.ListTeamMembers(ctx, c.token, c.args.Int("page")))
 }
 
 func teamsCreate(ctx context.Context, c *call) (*outcome, error) {

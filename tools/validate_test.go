@@ -196,6 +196,9 @@ var goodCases = []goodCase{
 		eq(t, a.Has("device_name"), false)
 	}},
 	{"agent-auth", `{"action":"verify-email","verification_code":"483920"}`, false, nil},
+	{"agent-tokens", `{"action":"list","page":2}`, false, func(t *testing.T, a *Args) { eq(t, a.Int("page"), int64(2)) }},
+	{"agent-api-keys", `{"action":"list","page":3}`, false, func(t *testing.T, a *Args) { eq(t, a.Int("page"), int64(3)) }},
+	{"agent-teams", `{"action":"list","page":1}`, false, nil},
 	{"agent-auth", `{"action":"refresh"}`, false, nil},
 	{"agent-auth", `{"action":"refresh","token_expiry":"1_week","device_name":"ci"}`, false, nil},
 	{"agent-auth", `{"action":"logout"}`, false, nil},
@@ -627,7 +630,7 @@ func TestNewValidatorRejectsMismatch(t *testing.T) {
 		}), `"color" is used by no action`},
 		{"duplicate action", withSpec(func(s *ToolSpec) { s.Actions = append(s.Actions, s.Actions[0]) }), raw, "declared twice"},
 		{"duplicate param", withSpec(func(s *ToolSpec) { s.Actions[1].Optional = []string{"name"} }), raw, "twice"},
-		{"AtLeastOne without optionals", withSpec(func(s *ToolSpec) { s.Actions[0].AtLeastOne = true }), raw, "AtLeastOne"},
+		{"AtLeastOne without optionals", withSpec(func(s *ToolSpec) { s.Actions[4].AtLeastOne = true }), raw, "AtLeastOne"},
 		{"combinator at root", keys, edit(func(m map[string]any) { m["oneOf"] = []any{} }), `unsupported keyword "oneOf"`},
 		{"$schema at root", keys, edit(func(m map[string]any) { m["$schema"] = "x" }), `"$schema"`},
 		{"additionalProperties open", keys, edit(func(m map[string]any) { m["additionalProperties"] = true }), "additionalProperties"},
