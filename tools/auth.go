@@ -18,6 +18,7 @@ New account: "signup", then "verify-email" with the verification_code from the e
 Lost password: "forgot-password", then "reset-password" with the token from the email.`,
 		Params: map[string]ParamSpec{
 			"email":                 emailParam,
+			"scopes":                scopesParam,
 			"password":              secretParam,
 			"password_confirmation": confirmParam,
 			"token":                 {Secret: true, Hint: "use the reset token from the email that forgot-password sent"},

@@ -18,6 +18,7 @@ func tokensTool() ToolSpec {
 Needs a logged-in session (agent-auth login) with the tokens:read or tokens:write scope.`,
 		Params: map[string]ParamSpec{
 			"token_id":         listIDParam,
+			"scopes":           scopesParam,
 			"account_username": {Hint: "pass the username of the team account"},
 		},
 		Actions: []ActionSpec{

@@ -186,6 +186,9 @@ func checkFields(ws []Warning, fields []Field, path, prefix string, data json.Ra
 	if !ok {
 		return addWarning(ws, Warning{Path: path, Field: prefix, Expected: KindObject, Got: kindOf(data)})
 	}
+	if noneOf(fields, obj) {
+		return addWarning(ws, Warning{Path: path, Field: prefix, Expected: KindObject, Got: KindOtherObject})
+	}
 	for _, f := range fields {
 		parent, leaf, nested := strings.Cut(f.Name, ".")
 		var raw json.RawMessage
@@ -209,6 +212,22 @@ func checkFields(ws []Warning, fields []Field, path, prefix string, data json.Ra
 		ws = addWarning(ws, Warning{Path: path, Field: prefix + "." + f.Name, Expected: f.Kind, Got: got})
 	}
 	return ws
+}
+
+// noneOf reports whether obj lacks every field the contract promises (at
+// least two), e.g. a message where the profile was expected.
+func noneOf(fields []Field, obj map[string]json.RawMessage) bool {
+	n := 0
+	for _, f := range fields {
+		if f.Optional || strings.Contains(f.Name, ".") {
+			continue
+		}
+		if _, ok := obj[f.Name]; ok {
+			return false
+		}
+		n++
+	}
+	return n >= 2
 }
 
 // addWarning appends w unless the same difference is already there.
