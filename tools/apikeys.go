@@ -32,7 +32,7 @@ Needs a logged-in session (agent-auth login).`,
 }
 
 func keysList(ctx context.Context, c *call) (*outcome, error) {
-	return fromList(c.client.ListAPIKeys(ctx, c.token, c.args.Int("page")))
+	return c.maskedKeys(fromList(c.client.ListAPIKeys(ctx, c.token, c.args.Int("page"))))
 }
 
 func keysCreate(ctx context.Context, c *call) (*outcome, error) {
@@ -46,13 +46,22 @@ func keysCreate(ctx context.Context, c *call) (*outcome, error) {
 }
 
 func keysGet(ctx context.Context, c *call) (*outcome, error) {
-	return fromResult(c.client.GetAPIKey(ctx, c.token, c.args.Int("key_id")))
+	return c.maskedKeys(fromResult(c.client.GetAPIKey(ctx, c.token, c.args.Int("key_id"))))
+}
+
+// maskedKeys masks the key secrets of list, get and update answers: a key's
+// secret is whole only in the answers to create and rotate.
+func (c *call) maskedKeys(out *outcome, err error) (*outcome, error) {
+	if err == nil {
+		c.maskSecrets(out, "key")
+	}
+	return out, err
 }
 
 func keysUpdate(ctx context.Context, c *call) (*outcome, error) {
-	return fromResult(c.client.UpdateAPIKey(ctx, c.token, c.args.Int("key_id"), upstream.APIKeyUpdate{
+	return c.maskedKeys(fromResult(c.client.UpdateAPIKey(ctx, c.token, c.args.Int("key_id"), upstream.APIKeyUpdate{
 		Name: c.args.StringPtr("name"), Notes: c.args.StringPtr("notes"),
-	}))
+	})))
 }
 
 func keysDelete(ctx context.Context, c *call) (*outcome, error) {
