@@ -97,7 +97,7 @@ func keysRotate(ctx context.Context, c *call) (*outcome, error) {
 		}
 	}
 	if !old.Data.NotesOK {
-		out.warnings = needField(out.warnings, "data.notes", upstream.KindString|upstream.KindNull,
+		out.warnings = needField(out.warnings, old.Path, "data.notes", upstream.KindString|upstream.KindNull,
 			"the old key's notes could not be read: the new key is created without notes")
 	}
 	created, err := c.client.CreateAPIKey(ctx, c.token, upstream.APIKeyCreate{Name: old.Data.Name, Notes: old.Data.Notes})
@@ -111,14 +111,14 @@ func keysRotate(ctx context.Context, c *call) (*outcome, error) {
 		rot.NewKeyID = &created.Data.ID
 		newKey = fmt.Sprintf("the new key %d", created.Data.ID)
 	} else {
-		newWarnings = needField(newWarnings, "data.id", upstream.KindNumber,
+		newWarnings = needField(newWarnings, created.Path, "data.id", upstream.KindNumber,
 			"the new key's id could not be read: new_key_id is null; find the new key with action list")
 	}
 	out.requestID, out.status = created.RequestID, created.Status
 	if created.Data.Key == "" {
 		// The old key stays: deleting it could leave the account without a key
 		// whose secret anyone holds.
-		out.warnings = append(out.warnings, needField(newWarnings, "data.key", upstream.KindString,
+		out.warnings = append(out.warnings, needField(newWarnings, created.Path, "data.key", upstream.KindString,
 			fmt.Sprintf("the answer carried no secret under data.key, so the old key %d was kept: look for the new secret in new_key, store it, then delete key %d with action delete", id, id))...)
 		out.data, err = json.Marshal(rot)
 		return out, err

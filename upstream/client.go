@@ -186,6 +186,7 @@ type RateLimit struct {
 type Result[T any] struct {
 	Data      T
 	Raw       json.RawMessage
+	Path      string // the request path, as in Warning.Path
 	RequestID string
 	Status    int
 	RateLimit RateLimit
@@ -221,7 +222,7 @@ func send[T any](ctx context.Context, c *Client, req request, read func(*answer)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result[T]{Status: resp.status, RequestID: resp.requestID, RateLimit: resp.rateLimit, Raw: resp.data, Warnings: resp.warnings}
+	res := &Result[T]{Path: req.path, Status: resp.status, RequestID: resp.requestID, RateLimit: resp.rateLimit, Raw: resp.data, Warnings: resp.warnings}
 	if !resp.skipCheck {
 		for _, w := range CheckAnswer(*req.ep, req.path, resp.data) {
 			res.Warnings = addWarning(res.Warnings, w)
