@@ -33,6 +33,10 @@ type HTTPOptions struct {
 	ReadHeaderTimeout time.Duration
 	// ShutdownTimeout bounds the drain of in-flight calls; default 30s.
 	ShutdownTimeout time.Duration
+	// DrainDelay is how long the server keeps serving after it is told to stop,
+	// with /readyz answering 503, so that a load balancer stops sending before
+	// the listener closes. 0 shuts down at once.
+	DrainDelay time.Duration
 	// SessionSecret signs handshake-era session ids; replicas behind one load
 	// balancer share it (MODELSLAB_SESSION_SECRET). Empty: random per process.
 	SessionSecret []byte
@@ -112,7 +116,7 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	s.handler = guard.wrap(mux)
+	s.handler = s.closeWhileDraining(guard.wrap(mux))
 	return s, nil
 }
 
@@ -137,6 +141,12 @@ func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.draining.Store(true)
+	if d := s.hopts.DrainDelay; d > 0 {
+		// Still serving: the load balancer sees /readyz fail and moves the
+		// traffic; closing the listener at once would fail what it still sends.
+		s.log.Info().Dur("drain_delay", d).Msg("stopping: /readyz answers 503, serving on for the drain delay")
+		time.Sleep(d)
+	}
 	s.log.Info().Msg("shutting down: draining in-flight calls")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.hopts.ShutdownTimeout)
 	defer cancel()
@@ -146,6 +156,19 @@ func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
 		return serveErr
 	}
 	return err
+}
+
+// closeWhileDraining asks clients to close each connection after its answer
+// once draining has begun: keep-alive connections then end between requests,
+// while the shutdown that follows would close idle ones under a request in
+// flight to them.
+func (s *HTTPServer) closeWhileDraining(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // limitBody answers 413 to a body over the limit, before mcp-go reads it.

@@ -42,6 +42,10 @@ type Deps struct {
 	// a header, over stdio the server keeps the token.
 	HTTP   bool
 	Logger zerolog.Logger
+	// ObserveCall, when set, is called once per tool call when it ends (for
+	// metrics). action is as the caller sent it: the observer must check it.
+	// outcome is "ok", "panic" or the error kind of the result.
+	ObserveCall func(tool, action, outcome string, d time.Duration)
 }
 
 // Filter selects what is published.
@@ -200,6 +204,9 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 		}
 		ev.Str("tool", t.spec.Name).Str("action", action).Str("outcome", outcome).
 			Int("upstream_status", status).Dur("duration", time.Since(start)).Str("request_id", requestID).Msg("tool call")
+		if t.deps.ObserveCall != nil {
+			t.deps.ObserveCall(t.spec.Name, action, outcome, time.Since(start))
+		}
 	}
 	defer func() {
 		if p := recover(); p != nil {

@@ -32,6 +32,10 @@ type config struct {
 	token          upstream.Token
 	sessionSecret  []byte
 	showVersion    bool
+
+	// Running as a service (issue 13): metrics, drain, abuse bounds.
+	metricsAddr string
+	drainDelay  time.Duration
 }
 
 const usageText = `modelslab-agents-mcp: an MCP server for the ModelsLab Agent Control Plane.
@@ -48,7 +52,8 @@ Environment:
   MODELSLAB_SESSION_SECRET  http: signs session ids; set the same value on every replica (default: random)
   MODELSLAB_BASE_URL, MODELSLAB_TIMEOUT, MODELSLAB_SANDBOX=1, MODELSLAB_LOG_LEVEL, MODELSLAB_LOG_FORMAT,
   MODELSLAB_READ_ONLY=1, MODELSLAB_TOOLSETS, MODELSLAB_REVEAL_TOKENS=1, MODELSLAB_ADDR,
-  MODELSLAB_ALLOWED_ORIGINS, MODELSLAB_ALLOWED_HOSTS: the same as the flags below.
+  MODELSLAB_ALLOWED_ORIGINS, MODELSLAB_ALLOWED_HOSTS, MODELSLAB_METRICS_ADDR, MODELSLAB_DRAIN_DELAY:
+  the same as the flags below.
 
 Flags:
 `
@@ -78,6 +83,17 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			envErr = fmt.Errorf("%s=%q: want 1, true, 0 or false", k, v)
 		}
 		return b
+	}
+	envDuration := func(k string, def time.Duration) time.Duration {
+		v := strings.TrimSpace(getenv(k))
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if (err != nil || d < 0) && envErr == nil {
+			envErr = fmt.Errorf("%s=%q: want a Go duration such as 5s (0 allowed)", k, v)
+		}
+		return d
 	}
 	envOr := func(k, def string) string {
 		if v := getenv(k); v != "" {
@@ -117,6 +133,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&origins, "allowed-origins", getenv("MODELSLAB_ALLOWED_ORIGINS"), "http: comma list of browser origins allowed besides loopback, e.g. https://app.example.com; their hosts are allowed as Host too (MODELSLAB_ALLOWED_ORIGINS)")
 	fs.StringVar(&hosts, "allowed-hosts", getenv("MODELSLAB_ALLOWED_HOSTS"), "http: comma list of Host names allowed besides loopback, for a server reached by name (MODELSLAB_ALLOWED_HOSTS)")
 	fs.BoolVar(&c.showVersion, "version", false, "print version, commit and Go version")
+
+	// Running as a service (issue 13): Prometheus metrics on a listener of
+	// their own, the drain on SIGTERM, and the bounds that hold under abuse.
+	fs.StringVar(&c.metricsAddr, "metrics-addr", getenv("MODELSLAB_METRICS_ADDR"), "serve Prometheus metrics at /metrics on this address of its own, e.g. 127.0.0.1:9090; never on the MCP port; empty: off (MODELSLAB_METRICS_ADDR)")
+	fs.DurationVar(&c.drainDelay, "drain-delay", envDuration("MODELSLAB_DRAIN_DELAY", 5*time.Second), "http: on SIGTERM, answer 503 on /readyz and keep serving this long so a load balancer moves away, then finish in-flight calls and exit; 0: at once (MODELSLAB_DRAIN_DELAY)")
 	if envErr != nil {
 		return nil, envErr
 	}
@@ -132,6 +153,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if c.timeout <= 0 {
 		return nil, fmt.Errorf("--timeout must be positive")
+	}
+	if c.drainDelay < 0 {
+		return nil, fmt.Errorf("--drain-delay must not be negative")
 	}
 	if _, err := zerolog.ParseLevel(c.logLevel); err != nil || c.logLevel == "" {
 		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", c.logLevel)

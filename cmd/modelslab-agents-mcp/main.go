@@ -84,6 +84,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		clientCfg.Transport = sb.Transport()
 		announceSandbox(stderr, sb, cfg.command == "http", cfg.addr)
 	}
+	if cfg.metricsAddr != "" {
+		opts.Metrics = server.NewMetrics(buildVersion(), buildCommit())
+		clientCfg.OnAttempt = opts.Metrics.ObserveUpstream
+		stopMetrics, err := serveMetrics(opts.Metrics, cfg.metricsAddr, log, stderr)
+		if err != nil {
+			return err
+		}
+		// Deferred: the metrics stay up through the drain, until the MCP server is done.
+		defer stopMetrics()
+	}
 	if opts.Client, err = upstream.New(clientCfg); err != nil {
 		return err
 	}
@@ -97,7 +107,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	hopts := server.HTTPOptions{AllowedOrigins: cfg.allowedOrigins, AllowedHosts: cfg.allowedHosts, SessionSecret: cfg.sessionSecret}
+	hopts := server.HTTPOptions{AllowedOrigins: cfg.allowedOrigins, AllowedHosts: cfg.allowedHosts, SessionSecret: cfg.sessionSecret,
+		DrainDelay: cfg.drainDelay}
 	if sb != nil {
 		// The sandbox's own REST API and outbox on the same port, for curl and tests.
 		hopts.Mounts = map[string]http.Handler{"/api/agents/v1/": sb, "/sandbox/": sb}
@@ -115,6 +126,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Msg("serving MCP over streamable HTTP at /mcp")
 	fmt.Fprintf(stderr, "MCP endpoint: http://%s/mcp\n", ln.Addr())
 	return hs.Serve(ctx, ln)
+}
+
+// serveMetrics starts the metrics listener; the returned func stops it.
+func serveMetrics(m *server.Metrics, addr string, log zerolog.Logger, stderr io.Writer) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr: %w", err)
+	}
+	fmt.Fprintf(stderr, "Metrics: http://%s/metrics\n", ln.Addr())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := m.Serve(ctx, ln); err != nil {
+			log.Error().Err(err).Msg("metrics listener failed")
+		}
+	}()
+	return func() { cancel(); <-done }, nil
 }
 
 func isLoopbackListener(ln net.Listener) bool {
@@ -182,7 +211,8 @@ func healthcheck(ctx context.Context, addr string) error {
 
 func buildVersion() string { return version }
 
-func versionString() string {
+// buildCommit is the commit set at build time, else the one Go recorded, else "unknown".
+func buildCommit() string {
 	c := commit
 	if c == "" {
 		if info, ok := debug.ReadBuildInfo(); ok {
@@ -196,5 +226,9 @@ func versionString() string {
 	if c == "" {
 		c = "unknown"
 	}
-	return fmt.Sprintf("modelslab-agents-mcp %s (commit %s, %s %s/%s)", version, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return c
+}
+
+func versionString() string {
+	return fmt.Sprintf("modelslab-agents-mcp %s (commit %s, %s %s/%s)", version, buildCommit(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

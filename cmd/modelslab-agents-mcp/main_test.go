@@ -42,6 +42,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	want := &config{
 		command: "http", baseURL: upstream.DefaultBaseURL, timeout: upstream.DefaultTimeout,
 		logLevel: "info", logFormat: "json", addr: "127.0.0.1:8080", sessionSecret: []byte{},
+		drainDelay: 5 * time.Second,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -319,7 +320,8 @@ func startRun(t *testing.T, getenv func(string) string, args ...string) (base st
 	stderr := &lockedBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"http", "--addr", "127.0.0.1:0"}, args...), getenv, strings.NewReader(""), &bytes.Buffer{}, stderr)
+		// No drain delay unless a test asks: the tests stop replicas right away.
+		done <- run(ctx, append([]string{"http", "--addr", "127.0.0.1:0", "--drain-delay", "0"}, args...), getenv, strings.NewReader(""), &bytes.Buffer{}, stderr)
 	}()
 	var stopped bool
 	var result error
