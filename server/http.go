@@ -193,30 +193,6 @@ func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// evict frees mcp-go's state for a session the cap pushed out, through the
-// DELETE a client would send: mcp-go's own cleanup, nothing reached into.
-func (s *HTTPServer) evict(id string) {
-	req, err := http.NewRequest(http.MethodDelete, "/mcp", nil)
-	if err != nil {
-		return
-	}
-	req.Header.Set("Mcp-Session-Id", id)
-	s.mcp.ServeHTTP(discardWriter{h: http.Header{}}, req)
-}
-
-// closeWhileDraining asks clients to close each connection after its answer
-// once draining has begun: keep-alive connections then end between requests,
-// while the shutdown that follows would close idle ones under a request in
-// flight to them.
-func (s *HTTPServer) closeWhileDraining(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.draining.Load() {
-			w.Header().Set("Connection", "close")
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // limitBody answers 413 to a body over the limit, before mcp-go reads it.
 func (s *HTTPServer) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
