@@ -1,6 +1,15 @@
 package server
 
-import "net/http"
+import (
+	"errors"
+	"net/http"
+)
+
+// ErrInterrupted is the cancel cause the command gives Serve's context on
+// SIGINT: a person pressed Ctrl-C, no load balancer is waiting to move the
+// traffic, so the drain delay is skipped (in-flight calls still finish).
+// SIGTERM, what orchestrators send, keeps the delay.
+var ErrInterrupted = errors.New("interrupted")
 
 // closeWhileDraining asks clients to close each connection after its answer
 // once draining has begun: keep-alive connections then end between requests,

@@ -176,7 +176,7 @@ func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.draining.Store(true)
-	if d := s.hopts.DrainDelay; d > 0 {
+	if d := s.hopts.DrainDelay; d > 0 && !errors.Is(context.Cause(ctx), ErrInterrupted) {
 		// Still serving: the load balancer sees /readyz fail and moves the
 		// traffic; closing the listener at once would fail what it still sends.
 		s.log.Info().Dur("drain_delay", d).Msg("stopping: /readyz answers 503, serving on for the drain delay")
