@@ -33,11 +33,26 @@ type HTTPOptions struct {
 	ReadHeaderTimeout time.Duration
 	// ShutdownTimeout bounds the drain of in-flight calls; default 30s.
 	ShutdownTimeout time.Duration
+	// DrainDelay is how long the server keeps serving after it is told to stop,
+	// with /readyz answering 503, so that a load balancer stops sending before
+	// the listener closes. 0 shuts down at once.
+	DrainDelay time.Duration
 	// SessionSecret signs handshake-era session ids; replicas behind one load
 	// balancer share it (MODELSLAB_SESSION_SECRET). Empty: random per process.
 	SessionSecret []byte
 	// SessionTTL is how long a session id stays valid; default 24h.
 	SessionTTL time.Duration
+	// MaxSessions caps the handshake-era sessions this replica holds state
+	// for; past it the oldest idle one is evicted. 0 means DefaultMaxSessions,
+	// negative no cap.
+	MaxSessions int
+	// RateLimit is the requests a second allowed to /mcp per client address
+	// (token bucket of RateBurst, default twice the rate); 0 means no limit.
+	RateLimit float64
+	RateBurst int
+	// TrustedProxies are the CIDRs (or addresses) of proxies whose
+	// X-Forwarded-For names the client; without them the client is the peer.
+	TrustedProxies []string
 	// Mounts are extra handlers by path pattern, behind the same guards (the
 	// sandbox's REST API and outbox in --sandbox mode).
 	Mounts map[string]http.Handler
@@ -49,6 +64,7 @@ type HTTPServer struct {
 	hopts    HTTPOptions
 	mcp      *mcpserver.StreamableHTTPServer
 	handler  http.Handler
+	sessions *sessionCap // nil without a cap
 	draining atomic.Bool
 	log      zerolog.Logger
 }
@@ -69,6 +85,16 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 	if hopts.SessionTTL <= 0 {
 		hopts.SessionTTL = 24 * time.Hour
 	}
+	if hopts.MaxSessions == 0 {
+		hopts.MaxSessions = DefaultMaxSessions
+	}
+	if hopts.RateLimit < 0 {
+		return nil, fmt.Errorf("rate limit %g must not be negative", hopts.RateLimit)
+	}
+	trusted, err := parseTrustedProxies(hopts.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
 	creds := requestCredentials{}
 	if loopbackOnly {
 		creds.fallback = opts.EnvToken
@@ -84,8 +110,14 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 	s := &HTTPServer{opts: opts, hopts: hopts, log: opts.Logger}
 	// Session ids are signed, not stored: any replica serves any request, and
 	// credentials come from each request's headers, never from the session.
+	ids := newSignedSessions(hopts.SessionSecret, hopts.SessionTTL)
+	if hopts.MaxSessions > 0 {
+		s.sessions = newSessionCap(hopts.MaxSessions, func(id string) bool { _, err := ids.parse(id); return err == nil }, s.evict)
+		s.sessions.onEvict, s.sessions.onFull = opts.Metrics.sessionEvicted, opts.Metrics.sessionsFull
+		ids.forget = s.sessions.forget
+	}
 	s.mcp = mcpserver.NewStreamableHTTPServer(ms,
-		mcpserver.WithSessionIdManager(newSignedSessions(hopts.SessionSecret, hopts.SessionTTL)),
+		mcpserver.WithSessionIdManager(ids),
 		// mcp-go keeps a little state per session; abandoned ones are swept.
 		mcpserver.WithSessionIdleTTL(15*time.Minute),
 		mcpserver.WithHTTPContextFunc(withRequestToken),
@@ -94,8 +126,15 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 		mcpserver.WithDisableLocalhostProtection(true),
 		mcpserver.WithStreamableHTTPLogger(slog.New(zerolog.NewSlogHandler(opts.Logger))),
 	)
+	mcpHandler := s.limitBody(s.mcp)
+	if s.sessions != nil {
+		mcpHandler = s.sessions.wrap(mcpHandler)
+	}
+	if hopts.RateLimit > 0 {
+		mcpHandler = newAddrLimiter(hopts.RateLimit, hopts.RateBurst, trusted).wrap(mcpHandler, opts.Metrics.rateLimited)
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", s.limitBody(s.mcp))
+	mux.Handle("/mcp", mcpHandler)
 	for pattern, h := range hopts.Mounts {
 		mux.Handle(pattern, h)
 	}
@@ -112,7 +151,7 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	s.handler = guard.wrap(mux)
+	s.handler = s.closeWhileDraining(guard.wrap(mux))
 	return s, nil
 }
 
@@ -137,6 +176,12 @@ func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.draining.Store(true)
+	if d := s.hopts.DrainDelay; d > 0 && !errors.Is(context.Cause(ctx), ErrInterrupted) {
+		// Still serving: the load balancer sees /readyz fail and moves the
+		// traffic; closing the listener at once would fail what it still sends.
+		s.log.Info().Dur("drain_delay", d).Msg("stopping: /readyz answers 503, serving on for the drain delay")
+		time.Sleep(d)
+	}
 	s.log.Info().Msg("shutting down: draining in-flight calls")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.hopts.ShutdownTimeout)
 	defer cancel()

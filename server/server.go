@@ -21,6 +21,8 @@ type Options struct {
 	Version string
 	Client  *upstream.Client
 	Logger  zerolog.Logger
+	// Metrics, when set, records tool calls and HTTP sessions.
+	Metrics *Metrics
 	// ReadOnly publishes and accepts only actions that change nothing.
 	ReadOnly bool
 	// Toolsets limits the published tools; empty means all.
@@ -43,6 +45,7 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 	reveal := opts.RevealTokens || overHTTP // over HTTP the caller must send the token back
 	ts, err := tools.Build(tools.Deps{
 		Client: opts.Client, Creds: creds, RevealTokens: reveal, HTTP: overHTTP, Logger: opts.Logger,
+		ObserveCall: opts.Metrics.callObserver(),
 	}, tools.Filter{ReadOnly: opts.ReadOnly, Toolsets: opts.Toolsets})
 	if err != nil {
 		return nil, err
@@ -53,6 +56,7 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 		// Our handlers turn panics into tool results; this catches the rest of mcp-go's path.
 		mcpserver.WithRecovery(),
 	}
+	sopts = append(sopts, opts.Metrics.serverOptions(overHTTP)...)
 	// mcp-go's request logger writes two INFO lines per call (mcp.request and
 	// mcp.tool) that repeat the tools' own "tool call" line, so with the default
 	// level every call cost three JSON lines and three writes to stderr. They

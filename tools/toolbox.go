@@ -36,6 +36,10 @@ type Credentials interface {
 type Deps struct {
 	Client *upstream.Client
 	Creds  Credentials
+	// ObserveCall, when set, is called once per tool call when it ends (for
+	// metrics). action is as the caller sent it: the observer must check it.
+	// outcome is "ok", "panic" or the error kind of the result.
+	ObserveCall func(tool, action, outcome string, d time.Duration)
 	// RevealTokens returns bearer tokens whole in results; otherwise they are masked.
 	RevealTokens bool
 	// HTTP selects the wording of authentication hints: over HTTP the caller sends
@@ -210,6 +214,9 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 		}
 		ev.Str("tool", t.spec.Name).Str("action", action).Str("outcome", outcome).
 			Int("upstream_status", status).Dur("duration", time.Since(start)).Str("request_id", requestID).Msg("tool call")
+		if t.deps.ObserveCall != nil {
+			t.deps.ObserveCall(t.spec.Name, action, outcome, time.Since(start))
+		}
 	}
 	defer func() {
 		if p := recover(); p != nil {

@@ -58,11 +58,29 @@ type Config struct {
 	// MaxRateLimitWait is the longest Retry-After that an idempotent request waits
 	// out on a 429 before retrying; a longer one is returned to the caller at once.
 	MaxRateLimitWait time.Duration
+	// OnAttempt, when set, is called after every attempt (for metrics). It runs
+	// on the caller's goroutine and must not block.
+	OnAttempt func(Attempt)
 	// Transport carries the requests; nil means a pooled *http.Transport sized for
 	// many concurrent sessions. The sandbox supplies an in-process one.
 	Transport http.RoundTripper
 	// Logger receives one debug line per attempt (never a body or a header).
 	Logger zerolog.Logger
+}
+
+// Attempt describes one HTTP attempt, as OnAttempt receives it. It carries no
+// id, token or body: Route is the path with its ids replaced by placeholders.
+type Attempt struct {
+	Method string
+	// Route is the path template, e.g. "/api-keys/{id}".
+	Route string
+	// Status is the HTTP status, 0 when no response came (network error, timeout).
+	Status   int
+	Duration time.Duration
+	// Retry is true for every attempt after the first.
+	Retry bool
+	// RateLimited is true for a 429 answer.
+	RateLimited bool
 }
 
 // Client calls the control plane. It is safe for concurrent use.
@@ -395,6 +413,10 @@ func (c *Client) attempt(ctx context.Context, req request, attempt int, secrets 
 }
 
 func (c *Client) logAttempt(req request, attempt, status int, d time.Duration, requestID, failure string) {
+	if c.cfg.OnAttempt != nil {
+		c.cfg.OnAttempt(Attempt{Method: req.method, Route: routeTemplate(req.path), Status: status, Duration: d,
+			Retry: attempt > 0, RateLimited: status == http.StatusTooManyRequests})
+	}
 	ev := c.log.Debug()
 	if ev == nil {
 		return

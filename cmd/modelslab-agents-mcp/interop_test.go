@@ -229,7 +229,7 @@ var endpointRe = regexp.MustCompile(`MCP endpoint: (http://127\.0\.0\.1:\d+/mcp)
 // startHTTP runs `http --sandbox` on a free port, read back from stderr.
 func startHTTP(t *testing.T, bin, era string) *harness {
 	h := &harness{t: t, transport: "http", era: era, stderr: &lockedBuffer{}}
-	cmd := exec.Command(bin, "http", "--sandbox", "--addr", "127.0.0.1:0")
+	cmd := exec.Command(bin, "http", "--sandbox", "--addr", "127.0.0.1:0", "--drain-delay", "0")
 	cmd.Env = childEnv()
 	cmd.Stderr = h.stderr
 	if err := cmd.Start(); err != nil {

@@ -31,7 +31,7 @@ var (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
@@ -40,6 +40,29 @@ func main() {
 		}
 		os.Exit(exitCode(err))
 	}
+}
+
+// signalContext ends on SIGINT or SIGTERM, with server.ErrInterrupted as the
+// cause for SIGINT (Ctrl-C skips the drain delay meant for load balancers).
+// After the first signal the default handling is back, so a second one ends
+// the process at once.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case sig := <-sigs:
+			signal.Stop(sigs)
+			if sig == os.Interrupt {
+				cancel(server.ErrInterrupted)
+			} else {
+				cancel(nil)
+			}
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(sigs); cancel(nil) }
 }
 
 func exitCode(err error) int {
@@ -84,6 +107,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		clientCfg.Transport = sb.Transport()
 		announceSandbox(stderr, sb, cfg.command == "http", cfg.addr)
 	}
+	if cfg.metricsAddr != "" {
+		opts.Metrics = server.NewMetrics(buildVersion(), buildCommit())
+		clientCfg.OnAttempt = opts.Metrics.ObserveUpstream
+		stopMetrics, err := serveMetrics(opts.Metrics, cfg.metricsAddr, log, stderr)
+		if err != nil {
+			return err
+		}
+		// Deferred: the metrics stay up through the drain, until the MCP server is done.
+		defer stopMetrics()
+	}
 	if opts.Client, err = upstream.New(clientCfg); err != nil {
 		return err
 	}
@@ -97,7 +130,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	hopts := server.HTTPOptions{AllowedOrigins: cfg.allowedOrigins, AllowedHosts: cfg.allowedHosts, SessionSecret: cfg.sessionSecret}
+	hopts := server.HTTPOptions{AllowedOrigins: cfg.allowedOrigins, AllowedHosts: cfg.allowedHosts, SessionSecret: cfg.sessionSecret,
+		DrainDelay: cfg.drainDelay, MaxSessions: cfg.maxSessions, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst,
+		TrustedProxies: cfg.trustedProxies}
 	if sb != nil {
 		// The sandbox's own REST API and outbox on the same port, for curl and tests.
 		hopts.Mounts = map[string]http.Handler{"/api/agents/v1/": sb, "/sandbox/": sb}
@@ -115,6 +150,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Msg("serving MCP over streamable HTTP at /mcp")
 	fmt.Fprintf(stderr, "MCP endpoint: http://%s/mcp\n", ln.Addr())
 	return hs.Serve(ctx, ln)
+}
+
+// serveMetrics starts the metrics listener; the returned func stops it.
+func serveMetrics(m *server.Metrics, addr string, log zerolog.Logger, stderr io.Writer) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr: %w", err)
+	}
+	fmt.Fprintf(stderr, "Metrics: http://%s/metrics\n", ln.Addr())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := m.Serve(ctx, ln); err != nil {
+			log.Error().Err(err).Msg("metrics listener failed")
+		}
+	}()
+	return func() { cancel(); <-done }, nil
 }
 
 func isLoopbackListener(ln net.Listener) bool {
@@ -182,7 +235,8 @@ func healthcheck(ctx context.Context, addr string) error {
 
 func buildVersion() string { return version }
 
-func versionString() string {
+// buildCommit is the commit set at build time, else the one Go recorded, else "unknown".
+func buildCommit() string {
 	c := commit
 	if c == "" {
 		if info, ok := debug.ReadBuildInfo(); ok {
@@ -196,5 +250,9 @@ func versionString() string {
 	if c == "" {
 		c = "unknown"
 	}
-	return fmt.Sprintf("modelslab-agents-mcp %s (commit %s, %s %s/%s)", version, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return c
+}
+
+func versionString() string {
+	return fmt.Sprintf("modelslab-agents-mcp %s (commit %s, %s %s/%s)", version, buildCommit(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

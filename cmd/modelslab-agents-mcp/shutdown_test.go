@@ -55,7 +55,7 @@ func TestShutdownDrainsInFlightCalls(t *testing.T) {
 	}))
 	defer up.Close()
 
-	cmd := exec.Command(bin, "http", "--addr", "127.0.0.1:0", "--base-url", up.URL+"/api/agents/v1")
+	cmd := exec.Command(bin, "http", "--addr", "127.0.0.1:0", "--drain-delay", "0", "--base-url", up.URL+"/api/agents/v1")
 	cmd.Env = append(os.Environ(), "MODELSLAB_SANDBOX=", "MODELSLAB_AGENT_TOKEN=", "MODELSLAB_LOG_LEVEL=info")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
