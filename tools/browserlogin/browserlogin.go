@@ -286,7 +286,9 @@ func (m *Manager) newLogin(req Request, onGrant func(Grant)) (*Login, error) {
 		MaxHeaderBytes:    64 << 10,
 	}
 	go func() { _ = l.srv.Serve(ln) }()
+	l.mu.Lock()
 	l.timer = time.AfterFunc(m.cfg.Timeout, func() { l.end(nil, ErrTimeout) })
+	l.mu.Unlock()
 	return l, nil
 }
 
@@ -351,8 +353,8 @@ func (l *Login) end(g *Grant, err error) bool {
 	}
 	l.ended = true
 	l.grant, l.err = g, err
-	l.mu.Unlock()
 	l.timer.Stop()
+	l.mu.Unlock()
 	if g != nil && l.onGrant != nil {
 		l.onGrant(*g)
 	}
