@@ -8,18 +8,26 @@ import (
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 )
 
-func init() {
-	descriptions["agent-api-keys"] = `Manage the logged-in ModelsLab account's generation API keys (the keys for the /api/v6-v8 generation APIs).
+// apiKeysTool declares agent-api-keys: every action with its parameter rules and handler.
+func apiKeysTool() ToolSpec {
+	return ToolSpec{
+		Name: "agent-api-keys", Toolset: "api-keys", Title: "Agent API keys",
+		Description: `Manage the logged-in ModelsLab account's generation API keys (the keys for the /api/v6-v8 generation APIs).
 "list" and "get" (key_id) show keys with the secret masked. "create" (name, optional notes) returns the whole secret once: store it, it is not shown again.
 "update" renames a key or changes its notes; "delete" removes it; "rotate" (key_id) creates a replacement with the same name and notes, returns its secret, then deletes the old key.
-Needs a logged-in session (agent-auth login).`
-	handlers["agent-api-keys"] = map[string]handlerFunc{
-		"list":   keysList,
-		"create": keysCreate,
-		"get":    keysGet,
-		"update": keysUpdate,
-		"delete": keysDelete,
-		"rotate": keysRotate,
+Needs a logged-in session (agent-auth login).`,
+		Params: map[string]ParamSpec{
+			"key_id": listIDParam,
+			"notes":  {Multiline: true},
+		},
+		Actions: []ActionSpec{
+			{Name: "list", ReadOnly: true, NeedsToken: true, Handler: keysList},
+			{Name: "create", Required: []string{"name"}, Optional: []string{"notes"}, NeedsToken: true, Handler: keysCreate},
+			{Name: "get", Required: []string{"key_id"}, ReadOnly: true, NeedsToken: true, Handler: keysGet},
+			{Name: "update", Required: []string{"key_id"}, Optional: []string{"name", "notes"}, AtLeastOne: true, NeedsToken: true, Handler: keysUpdate},
+			{Name: "delete", Required: []string{"key_id"}, NeedsToken: true, Handler: keysDelete},
+			{Name: "rotate", Required: []string{"key_id"}, NeedsToken: true, Handler: keysRotate},
+		},
 	}
 }
 

@@ -6,22 +6,33 @@ import (
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 )
 
-func init() {
-	descriptions["agent-auth"] = `Sign up, verify the email, log in and out of a ModelsLab account, and recover a password.
+// authTool declares agent-auth: every action with its parameter rules and handler.
+func authTool() ToolSpec {
+	return ToolSpec{
+		Name: "agent-auth", Toolset: "auth", Title: "Agent account authentication",
+		Description: `Sign up, verify the email, log in and out of a ModelsLab account, and recover a password.
 Start here: "login" (email, password) gives this session a bearer token that every other tool then uses; the token is kept by the server, not shown to you in full.
 New account: "signup", then "verify-email" with the verification_code from the email, which also logs in.
 "refresh" replaces the current token; "logout" revokes it; "logout-all" revokes every token of the account.
-Lost password: "forgot-password", then "reset-password" with the token from the email.`
-	handlers["agent-auth"] = map[string]handlerFunc{
-		"signup":              authSignup,
-		"login":               authLogin,
-		"verify-email":        authVerifyEmail,
-		"refresh":             authRefresh,
-		"logout":              authLogout,
-		"logout-all":          authLogoutAll,
-		"forgot-password":     authForgotPassword,
-		"reset-password":      authResetPassword,
-		"resend-verification": authResendVerification,
+Lost password: "forgot-password", then "reset-password" with the token from the email.`,
+		Params: map[string]ParamSpec{
+			"email":                 emailParam,
+			"password":              secretParam,
+			"password_confirmation": confirmParam,
+			"token":                 {Secret: true, Hint: "use the reset token from the email that forgot-password sent"},
+			"verification_code":     {Secret: true, Hint: "read the code from the verification email (the sandbox outbox)"},
+		},
+		Actions: []ActionSpec{
+			{Name: "signup", Required: []string{"email", "password"}, Optional: []string{"name", "password_confirmation"}, Handler: authSignup},
+			{Name: "login", Required: []string{"email", "password"}, Optional: []string{"device_name", "token_expiry", "scopes"}, Handler: authLogin},
+			{Name: "verify-email", Required: []string{"verification_code"}, Handler: authVerifyEmail},
+			{Name: "refresh", Optional: []string{"token_expiry", "device_name"}, NeedsToken: true, Handler: authRefresh},
+			{Name: "logout", NeedsToken: true, Handler: authLogout},
+			{Name: "logout-all", NeedsToken: true, Handler: authLogoutAll},
+			{Name: "forgot-password", Required: []string{"email"}, Handler: authForgotPassword},
+			{Name: "reset-password", Required: []string{"email", "token", "password", "password_confirmation"}, Handler: authResetPassword},
+			{Name: "resend-verification", Required: []string{"email"}, Handler: authResendVerification},
+		},
 	}
 }
 

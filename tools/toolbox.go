@@ -89,20 +89,18 @@ type tool struct {
 	spec      ToolSpec
 	published map[string]ActionSpec
 	disabled  map[string]bool
-	handlers  map[string]handlerFunc
 	validator *Validator
 	rawSchema json.RawMessage
 	deps      *Deps
 }
 
-// handlers maps each tool to its action handlers; each tool file fills its entry.
-var handlers = map[string]map[string]handlerFunc{}
-
-// descriptions holds each tool's description for the model; each tool file fills its entry.
-var descriptions = map[string]string{}
-
 // Build returns the tools to register, with their schemas, annotations and handlers.
 func Build(deps Deps, f Filter) ([]mcpserver.ServerTool, error) {
+	return build(deps, f, Specs())
+}
+
+// build is Build over the given declarations (tests swap a handler).
+func build(deps Deps, f Filter, specs []ToolSpec) ([]mcpserver.ServerTool, error) {
 	for _, ts := range f.Toolsets {
 		if !slices.Contains(Toolsets(), ts) {
 			return nil, fmt.Errorf("unknown toolset %q (valid: %s)", ts, strings.Join(Toolsets(), ", "))
@@ -110,7 +108,7 @@ func Build(deps Deps, f Filter) ([]mcpserver.ServerTool, error) {
 	}
 	d := deps
 	var out []mcpserver.ServerTool
-	for _, spec := range Specs() {
+	for _, spec := range specs {
 		if len(f.Toolsets) > 0 && !slices.Contains(f.Toolsets, spec.Toolset) {
 			continue
 		}
@@ -131,11 +129,10 @@ func newTool(deps *Deps, spec ToolSpec, readOnly bool) (*tool, error) {
 	if !ok {
 		return nil, fmt.Errorf("tool %s: no schema in schemas/", spec.Name)
 	}
-	hs := handlers[spec.Name]
-	t := &tool{spec: spec, published: map[string]ActionSpec{}, disabled: map[string]bool{}, handlers: hs, deps: deps}
+	t := &tool{spec: spec, published: map[string]ActionSpec{}, disabled: map[string]bool{}, deps: deps}
 	var kept []ActionSpec
 	for _, a := range spec.Actions {
-		if hs[a.Name] == nil {
+		if a.Handler == nil {
 			return nil, fmt.Errorf("tool %s: action %s has no handler", spec.Name, a.Name)
 		}
 		if readOnly && !a.ReadOnly {
@@ -156,6 +153,14 @@ func newTool(deps *Deps, spec ToolSpec, readOnly bool) (*tool, error) {
 	}
 	published := spec
 	published.Actions = kept
+	published.Params = map[string]ParamSpec{}
+	for _, a := range kept {
+		for _, p := range slices.Concat(a.Required, a.Optional) {
+			if r, ok := spec.Params[p]; ok {
+				published.Params[p] = r
+			}
+		}
+	}
 	v, err := NewValidator(published, raw)
 	if err != nil {
 		return nil, fmt.Errorf("tool %s: %w", spec.Name, err)
@@ -173,7 +178,7 @@ func (t *tool) definition(readOnly bool) mcp.Tool {
 	for _, a := range t.spec.Actions {
 		allRead = allRead && a.ReadOnly
 	}
-	desc := descriptions[t.spec.Name]
+	desc := t.spec.Description
 	if readOnly {
 		desc += "\n\nThis server runs in read-only mode: only the actions that change nothing are available."
 	}
@@ -243,7 +248,7 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 			return res, nil
 		}
 	}
-	out, err := t.handlers[action](ctx, c)
+	out, err := spec.Handler(ctx, c)
 	if err != nil {
 		res, info := errorResult(t.deps, t.spec.Name, action, err)
 		log(info.Kind, info.Status, info.RequestID)

@@ -34,6 +34,16 @@ var validators = sync.OnceValues(func() (map[string]*Validator, error) {
 	return out, nil
 })
 
+// isSecretParam reports whether any tool declares the parameter secret.
+func isSecretParam(name string) bool {
+	for _, s := range Specs() {
+		if s.Params[name].Secret {
+			return true
+		}
+	}
+	return false
+}
+
 func mustValidator(t testing.TB, tool string) *Validator {
 	t.Helper()
 	vs, err := validators()
@@ -517,7 +527,7 @@ func checkMessage(t testing.TB, msg string, args map[string]any) {
 		if !ok {
 			continue
 		}
-		if inputSecretParams[k] && len(s) >= 3 && strings.Contains(msg, s[:3]) {
+		if isSecretParam(k) && len(s) >= 3 && strings.Contains(msg, s[:3]) {
 			t.Errorf("message echoes secret %s: %q", k, msg)
 		}
 		if utf8.RuneCountInString(s) > echoLimit+5 && strings.Contains(msg, s) {
@@ -628,6 +638,9 @@ func TestNewValidatorRejectsMismatch(t *testing.T) {
 		{"no description", keys, edit(func(m map[string]any) { delete(props(m)["notes"].(map[string]any), "description") }), "description"},
 		{"object type", keys, edit(func(m map[string]any) { props(m)["notes"].(map[string]any)["type"] = "object" }), "unsupported type"},
 		{"unnamed spec", ToolSpec{}, raw, "without a name"},
+		{"param rule for no property", withSpec(func(s *ToolSpec) {
+			s.Params = map[string]ParamSpec{"colour": {Secret: true}}
+		}), raw, `Params declares "colour"`},
 	}
 	for _, c := range cases {
 		_, err := NewValidator(c.spec, c.schema)
@@ -881,7 +894,7 @@ func FuzzValidate(f *testing.F) {
 				t.Fatalf("bad message (%d bytes): %q", len(msg), msg)
 			}
 			for k, val := range args {
-				if s, ok := val.(string); ok && inputSecretParams[k] && len(s) >= 16 && strings.Contains(msg, s) {
+				if s, ok := val.(string); ok && isSecretParam(k) && len(s) >= 16 && strings.Contains(msg, s) {
 					t.Fatalf("secret %s echoed: %q", k, msg)
 				}
 			}
