@@ -105,7 +105,9 @@ func authBrowserLogin(ctx context.Context, c *call) (*outcome, error) {
 	}
 
 	l, started, err := m.Start(browserlogin.Request{DeviceName: c.args.String("device_name"), TokenExpiry: c.args.String("token_expiry")},
-		func(g browserlogin.Grant) { adopter.AdoptLocal(context.WithoutCancel(ctx), upstream.Token(g.AccessToken)) })
+		func(g browserlogin.Grant) {
+			adopter.AdoptLocal(context.WithoutCancel(ctx), upstream.Token(g.AccessToken))
+		})
 	if err != nil {
 		return nil, &flowError{kind: "internal", message: "agent-auth browser-login could not start: " + err.Error(),
 			next: "use agent-auth action login with email and password"}

@@ -43,9 +43,10 @@ func (m *memCreds) Drop(_ context.Context, t upstream.Token) {
 		m.tok = ""
 	}
 }
+
 // AdoptLocal keeps a browser login's token, as stdio does.
 func (m *memCreds) AdoptLocal(ctx context.Context, t upstream.Token) bool { return m.Adopt(ctx, t) }
-func (m *memCreds) get() upstream.Token { return m.Token(context.Background()) }
+func (m *memCreds) get() upstream.Token                                   { return m.Token(context.Background()) }
 
 type harness struct {
 	t     *testing.T
