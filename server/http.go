@@ -71,7 +71,10 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 	}
 	creds := requestCredentials{}
 	if loopbackOnly {
-		creds.fallback = opts.EnvToken
+		creds.local = &processCredentials{tok: opts.EnvToken}
+	}
+	if len(opts.StateKey) == 0 {
+		opts.StateKey = hopts.SessionSecret // replicas then accept each other's confirmation states
 	}
 	ms, err := newMCPServer(opts, creds, true)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -32,6 +33,11 @@ type config struct {
 	token          upstream.Token
 	sessionSecret  []byte
 	showVersion    bool
+
+	// Browser login and confirmations (issue 11).
+	siteURL            string
+	noBrowser          bool
+	confirmDestructive string
 }
 
 const usageText = `modelslab-agents-mcp: an MCP server for the ModelsLab Agent Control Plane.
@@ -48,7 +54,8 @@ Environment:
   MODELSLAB_SESSION_SECRET  http: signs session ids; set the same value on every replica (default: random)
   MODELSLAB_BASE_URL, MODELSLAB_TIMEOUT, MODELSLAB_SANDBOX=1, MODELSLAB_LOG_LEVEL, MODELSLAB_LOG_FORMAT,
   MODELSLAB_READ_ONLY=1, MODELSLAB_TOOLSETS, MODELSLAB_REVEAL_TOKENS=1, MODELSLAB_ADDR,
-  MODELSLAB_ALLOWED_ORIGINS, MODELSLAB_ALLOWED_HOSTS: the same as the flags below.
+  MODELSLAB_ALLOWED_ORIGINS, MODELSLAB_ALLOWED_HOSTS, MODELSLAB_SITE_URL, MODELSLAB_NO_BROWSER=1,
+  MODELSLAB_CONFIRM_DESTRUCTIVE: the same as the flags below.
 
 Flags:
 `
@@ -117,6 +124,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&origins, "allowed-origins", getenv("MODELSLAB_ALLOWED_ORIGINS"), "http: comma list of browser origins allowed besides loopback, e.g. https://app.example.com; their hosts are allowed as Host too (MODELSLAB_ALLOWED_ORIGINS)")
 	fs.StringVar(&hosts, "allowed-hosts", getenv("MODELSLAB_ALLOWED_HOSTS"), "http: comma list of Host names allowed besides loopback, for a server reached by name (MODELSLAB_ALLOWED_HOSTS)")
 	fs.BoolVar(&c.showVersion, "version", false, "print version, commit and Go version")
+	// Browser login and confirmations (issue 11): where agent-auth browser-login
+	// sends the person, whether the server opens a browser itself, and whether
+	// destructive actions are confirmed through the client.
+	fs.StringVar(&c.siteURL, "site-url", getenv("MODELSLAB_SITE_URL"), "site of agent-auth browser-login, scheme://host; default: the scheme and host of --base-url (MODELSLAB_SITE_URL)")
+	fs.BoolVar(&c.noBrowser, "no-browser", envBool("MODELSLAB_NO_BROWSER"), "never open the system browser for browser-login; the URL is still given to the client (MODELSLAB_NO_BROWSER=1)")
+	fs.StringVar(&c.confirmDestructive, "confirm-destructive", envOr("MODELSLAB_CONFIRM_DESTRUCTIVE", "auto"), "auto: ask the person (form elicitation) before deleting or rotating keys, revoking tokens, logout-all and removing members, where the client can ask; never: do not ask (MODELSLAB_CONFIRM_DESTRUCTIVE)")
 	if envErr != nil {
 		return nil, envErr
 	}
@@ -138,6 +151,16 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if c.logFormat != "json" && c.logFormat != "console" {
 		return nil, fmt.Errorf("--log-format %q: use json or console", c.logFormat)
+	}
+	if c.confirmDestructive != "auto" && c.confirmDestructive != "never" {
+		return nil, fmt.Errorf("--confirm-destructive %q: use auto or never", c.confirmDestructive)
+	}
+	if c.siteURL != "" {
+		u, err := url.Parse(c.siteURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
+			return nil, fmt.Errorf("--site-url %q: want scheme://host[:port] with no path, e.g. https://modelslab.com", c.siteURL)
+		}
+		c.siteURL = u.Scheme + "://" + u.Host
 	}
 	c.toolsets = splitList(toolsets)
 	c.allowedOrigins = splitList(origins)

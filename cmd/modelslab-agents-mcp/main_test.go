@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
-	"regexp"
 	"runtime"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +42,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	want := &config{
 		command: "http", baseURL: upstream.DefaultBaseURL, timeout: upstream.DefaultTimeout,
 		logLevel: "info", logFormat: "json", addr: "127.0.0.1:8080", sessionSecret: []byte{},
+		confirmDestructive: "auto",
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -162,6 +163,28 @@ func TestParseConfigSecretsFromEnvOnly(t *testing.T) {
 	}
 }
 
+func TestParseConfigBrowserLoginFlags(t *testing.T) {
+	c := mustParse(t, []string{"stdio", "--site-url", "http://127.0.0.1:8090/", "--no-browser", "--confirm-destructive", "never"}, env())
+	if c.siteURL != "http://127.0.0.1:8090" || !c.noBrowser || c.confirmDestructive != "never" {
+		t.Errorf("flags: %+v", c)
+	}
+	c = mustParse(t, []string{"stdio"}, env("MODELSLAB_SITE_URL", "https://staging.example", "MODELSLAB_NO_BROWSER", "1", "MODELSLAB_CONFIRM_DESTRUCTIVE", "never"))
+	if c.siteURL != "https://staging.example" || !c.noBrowser || c.confirmDestructive != "never" {
+		t.Errorf("env: %+v", c)
+	}
+	if browserOpener(c, nil) != nil {
+		t.Error("--no-browser still opens a browser")
+	}
+	for _, tc := range []struct {
+		env  []string
+		want bool
+	}{{nil, runtime.GOOS == "darwin" || runtime.GOOS == "windows"}, {[]string{"DISPLAY", ":0"}, true}, {[]string{"WAYLAND_DISPLAY", "wayland-0"}, true}} {
+		if got := hasDesktop(env(tc.env...)); got != tc.want {
+			t.Errorf("hasDesktop(%v) = %v, want %v", tc.env, got, tc.want)
+		}
+	}
+}
+
 func TestParseConfigErrors(t *testing.T) {
 	cases := []struct {
 		name string
@@ -186,6 +209,11 @@ func TestParseConfigErrors(t *testing.T) {
 		{"env bool", []string{"http"}, []string{"MODELSLAB_READ_ONLY", "yes"}, `MODELSLAB_READ_ONLY="yes": want 1, true, 0 or false`},
 		{"env bool sandbox", []string{"http"}, []string{"MODELSLAB_SANDBOX", "on"}, `MODELSLAB_SANDBOX="on"`},
 		{"env bool reveal", []string{"stdio"}, []string{"MODELSLAB_REVEAL_TOKENS", "always"}, `MODELSLAB_REVEAL_TOKENS="always"`},
+		{"confirm mode", []string{"stdio", "--confirm-destructive", "ask"}, nil, `--confirm-destructive "ask": use auto or never`},
+		{"env confirm mode", []string{"stdio"}, []string{"MODELSLAB_CONFIRM_DESTRUCTIVE", "always"}, `--confirm-destructive "always"`},
+		{"site url path", []string{"stdio", "--site-url", "https://modelslab.com/auth"}, nil, `--site-url "https://modelslab.com/auth": want scheme://host`},
+		{"site url scheme", []string{"stdio", "--site-url", "modelslab.com"}, nil, `--site-url "modelslab.com"`},
+		{"env no-browser", []string{"stdio"}, []string{"MODELSLAB_NO_BROWSER", "yes"}, `MODELSLAB_NO_BROWSER="yes"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
