@@ -24,6 +24,9 @@ import (
 type person struct {
 	mu        sync.Mutex
 	answer    string // accept, decline or cancel, for form elicitations
+	// urlAnswer, for URL elicitations: "" logs in on the page, "decline"
+	// refuses to open it, "ignore" accepts and never opens it.
+	urlAnswer string
 	questions []string
 	urls      []string
 	completed []string // notifications/elicitation/complete ids
@@ -67,6 +70,12 @@ func (p *person) options(url bool) *mcp.ClientOptions {
 			defer p.mu.Unlock()
 			if req.Params.Mode == "url" {
 				p.urls = append(p.urls, req.Params.URL)
+				switch p.urlAnswer {
+				case "decline":
+					return &mcp.ElicitResult{Action: "decline"}, nil
+				case "ignore":
+					return &mcp.ElicitResult{Action: "accept"}, nil
+				}
 				// The person agrees to open the page, then logs in there.
 				go func(u string) {
 					time.Sleep(50 * time.Millisecond)
@@ -124,6 +133,12 @@ func TestInteropElicitation(t *testing.T) {
 			p := newPerson()
 			h := startHTTP(t, bin, era, startOpts{args: []string{"--no-browser"}, client: p.options(true)})
 			h.urlLogin(t, p)
+		})
+		t.Run("url-declined-and-cancelled/stdio/"+era, func(t *testing.T) {
+			t.Parallel()
+			p := newPerson()
+			h := startStdio(t, bin, era, startOpts{args: []string{"--no-browser"}, client: p.options(true)})
+			h.urlDeclinedAndCancelled(t, p)
 		})
 		t.Run("no-elicitation/stdio/"+era, func(t *testing.T) {
 			t.Parallel()
@@ -208,6 +223,68 @@ func (h *harness) urlLogin(t *testing.T, p *person) {
 		t.Errorf("no token named interop-url: %v", toks)
 	}
 	h.noSecretsLogged(t)
+}
+
+// urlDeclinedAndCancelled: the person declines to open the page, then a call
+// is cancelled while it waits; either way the login ends and its listener closes.
+func (h *harness) urlDeclinedAndCancelled(t *testing.T, p *person) {
+	p.mu.Lock()
+	p.urlAnswer = "decline"
+	p.mu.Unlock()
+	e := h.fail(t, "agent-auth", map[string]any{"action": "browser-login"})
+	if e.Kind != "not_confirmed" || !strings.Contains(e.Message, "did not open the login page") {
+		t.Errorf("declined: %+v", e)
+	}
+	h.waitGone(t, p.lastURL())
+
+	p.mu.Lock()
+	p.urlAnswer = "ignore"
+	p.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	if res, err := h.cs.CallTool(ctx, &mcp.CallToolParams{Name: "agent-auth", Arguments: map[string]any{"action": "browser-login"}}); err == nil {
+		t.Fatalf("the call ended without a login: %s", textOf(res))
+	}
+	h.waitGone(t, p.lastURL())
+	// The session goes on, and a new login works.
+	p.mu.Lock()
+	p.urlAnswer = ""
+	p.mu.Unlock()
+	if d := h.ok(t, "agent-auth", map[string]any{"action": "browser-login"}); d["status"] != "logged_in" {
+		t.Errorf("login after the cancel: %v", d)
+	}
+	if err := <-p.browser; err != nil {
+		t.Error(err)
+	}
+}
+
+func (p *person) lastURL() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.urls) == 0 {
+		return ""
+	}
+	return p.urls[len(p.urls)-1]
+}
+
+// waitGone waits until the authorize URL's listener no longer answers.
+func (h *harness) waitGone(t *testing.T, authorize string) {
+	t.Helper()
+	if authorize == "" {
+		t.Fatal("no URL was elicited")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := http.Get(authorize)
+		if err != nil {
+			return
+		}
+		resp.Body.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("the login listener still answers after the login ended: %s", authorize)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // backgroundLogin: a client without elicitation gets the URL at once; the
