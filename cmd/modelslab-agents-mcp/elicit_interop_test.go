@@ -22,8 +22,8 @@ import (
 
 // person answers elicitations as the test says, and records what was asked.
 type person struct {
-	mu        sync.Mutex
-	answer    string // accept, decline or cancel, for form elicitations
+	mu     sync.Mutex
+	answer string // accept, decline or cancel, for form elicitations
 	// urlAnswer, for URL elicitations: "" logs in on the page, "decline"
 	// refuses to open it, "ignore" accepts and never opens it.
 	urlAnswer string
