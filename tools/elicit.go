@@ -164,12 +164,17 @@ func (t *tool) confirmStep(ctx context.Context, c *call, spec ActionSpec, req mc
 		ToolResult(), nil
 }
 
-// confirmed reads the form: anything but an explicit confirm=false is yes.
+// confirmed reads the form: accept with the box left ticked (or no content,
+// for clients that only show the buttons) is yes; anything else in the box is no.
 func confirmed(content any) bool {
 	m, ok := content.(map[string]any)
 	if !ok {
 		return true
 	}
-	v, ok := m["confirm"].(bool)
-	return !ok || v
+	v, present := m["confirm"]
+	if !present {
+		return true
+	}
+	b, ok := v.(bool)
+	return ok && b
 }

@@ -151,6 +151,12 @@ func TestInteropElicitation(t *testing.T) {
 			h := startStdio(t, bin, era, startOpts{args: []string{"--no-browser", "--log-level", "debug"}, client: p.options(false)})
 			h.confirmations(t, p)
 		})
+		t.Run("confirmations/http/"+era, func(t *testing.T) {
+			t.Parallel()
+			p := newPerson()
+			h := startHTTP(t, bin, era, startOpts{args: []string{"--no-browser", "--log-level", "debug"}, client: p.options(false)})
+			h.confirmations(t, p)
+		})
 		t.Run("confirmations-never/stdio/"+era, func(t *testing.T) {
 			t.Parallel()
 			p := newPerson()
@@ -339,7 +345,7 @@ func (h *harness) noSecretsLogged(t *testing.T) {
 // confirmations: accepted, declined and cancelled; upstream sees the DELETE
 // once, then never.
 func (h *harness) confirmations(t *testing.T, p *person) {
-	h.ok(t, "agent-auth", map[string]any{"action": "login", "email": demoEmail, "password": demoPassword})
+	h.adopt(t, h.ok(t, "agent-auth", map[string]any{"action": "login", "email": demoEmail, "password": demoPassword}))
 	deletes := func(id any) int {
 		return h.upstreamCalls("DELETE", regexp.MustCompile(fmt.Sprintf(`^/api/agents/v1/api-keys/%v$`, id)))
 	}
