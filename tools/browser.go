@@ -202,7 +202,7 @@ func (c *call) browserOutcome(l *browserlogin.Login) (*outcome, error) {
 		return nil, &flowError{kind: "bad_response", message: "agent-auth browser-login: " + err.Error(),
 			next: "call agent-auth action browser-login again, or use action login"}
 	}
-	d := browserData{Status: "logged_in", Email: g.Email, AccessToken: maskToken(g.AccessToken), TokenType: g.TokenType,
+	d := browserData{Status: "logged_in", Email: g.Email, AccessToken: maskSecret(g.AccessToken), TokenType: g.TokenType,
 		TokenExpiry: g.TokenExpiry, TokenExpiryEffective: g.TokenExpiryEffective, TokenExpiresAt: g.ExpiresAt,
 		TokenLifetimeCapped: g.TokenLifetimeCapped}
 	if g.APIKey != "" {
@@ -221,12 +221,4 @@ func (c *call) browserOutcome(l *browserlogin.Login) (*outcome, error) {
 	}
 	out.notes = append(out.notes, "access_token and api_key are shown masked; the server keeps the token and never shows it whole.")
 	return out, nil
-}
-
-// maskSecret shows a secret as its prefix and last four characters.
-func maskSecret(s string) string {
-	if len(s) <= 8 {
-		return "…"
-	}
-	return s[:3] + "…" + s[len(s)-4:]
 }

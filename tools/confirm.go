@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode"
@@ -32,8 +33,12 @@ func confirmTokenRevoke(ctx context.Context, c *call) string {
 	id := c.args.Int("token_id")
 	what := fmt.Sprintf("id %d", id)
 	if r, err := c.client.ListTokens(ctx, c.token); err == nil {
-		for _, t := range r.Data {
-			if t.ID == id && t.Name != "" {
+		for _, raw := range r.Data.Items {
+			var t struct {
+				ID   int64  `json:"id"`
+				Name string `json:"name"`
+			}
+			if json.Unmarshal(raw, &t) == nil && t.ID == id && t.Name != "" {
 				what = fmt.Sprintf("'%s' (id %d)", label(t.Name), id)
 			}
 		}
@@ -55,15 +60,21 @@ func confirmLogoutAll(context.Context, *call) string {
 
 func confirmTeamDelete(ctx context.Context, c *call) string {
 	id := c.args.Int("member_id")
+	// Read tolerantly: only the fields the question names.
+	var m struct {
+		Email        string `json:"email"`
+		Role         string `json:"role"`
+		InviteStatus string `json:"invite_status"`
+	}
 	r, err := c.client.GetTeamMember(ctx, c.token, id)
-	if err != nil || r.Data.Email == "" {
+	if err != nil || json.Unmarshal(r.Data, &m) != nil || m.Email == "" {
 		return fmt.Sprintf("Remove team member %d from the team? They lose access to this team's account.", id)
 	}
-	if r.Data.InviteStatus == "pending" {
-		return fmt.Sprintf("Cancel the team invitation of '%s' (member id %d)? The invitation link stops working.", label(r.Data.Email), id)
+	if m.InviteStatus == "pending" {
+		return fmt.Sprintf("Cancel the team invitation of '%s' (member id %d)? The invitation link stops working.", label(m.Email), id)
 	}
 	return fmt.Sprintf("Remove '%s' (member id %d, role %s) from the team? They lose access to this team's account.",
-		label(r.Data.Email), id, label(r.Data.Role))
+		label(m.Email), id, label(m.Role))
 }
 
 // label keeps a name read upstream to one short printable line.

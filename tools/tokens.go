@@ -18,10 +18,11 @@ func tokensTool() ToolSpec {
 Needs a logged-in session (agent-auth login) with the tokens:read or tokens:write scope.`,
 		Params: map[string]ParamSpec{
 			"token_id":         listIDParam,
+			"scopes":           scopesParam,
 			"account_username": {Hint: "pass the username of the team account"},
 		},
 		Actions: []ActionSpec{
-			{Name: "list", ReadOnly: true, NeedsToken: true, Handler: tokensList},
+			{Name: "list", Optional: []string{"page"}, ReadOnly: true, NeedsToken: true, Handler: tokensList},
 			{Name: "revoke", Required: []string{"token_id"}, NeedsToken: true, Handler: tokensRevoke, Confirm: confirmTokenRevoke},
 			{Name: "revoke-others", NeedsToken: true, Handler: tokensRevokeOthers, Confirm: confirmTokenRevokeOthers},
 			{Name: "switch-account", Required: []string{"account_username"}, Optional: []string{"device_name", "token_expiry", "scopes"}, NeedsToken: true, Handler: tokensSwitchAccount},
@@ -30,7 +31,7 @@ Needs a logged-in session (agent-auth login) with the tokens:read or tokens:writ
 }
 
 func tokensList(ctx context.Context, c *call) (*outcome, error) {
-	return fromResult(c.client.ListTokens(ctx, c.token))
+	return fromList(c.client.ListTokens(ctx, c.token, c.args.Int("page")))
 }
 
 func tokensRevoke(ctx context.Context, c *call) (*outcome, error) {

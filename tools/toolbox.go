@@ -87,6 +87,7 @@ type call struct {
 	ctx    context.Context
 	deps   *Deps
 	tool   string
+	action string
 	args   *Args
 	token  upstream.Token
 	client *upstream.Client
@@ -94,12 +95,15 @@ type call struct {
 	req mcp.CallToolRequest
 }
 
-// outcome is a successful action: the upstream data unabridged, plus notes for the model.
+// outcome is a successful action: the upstream data unabridged, plus notes for
+// the model and the differences from the contract.
 type outcome struct {
 	data      json.RawMessage
 	requestID string
 	status    int
 	notes     []string
+	warnings  []upstream.Warning
+	list      *listInfo
 	// result, when set, is the answer as is (an input request).
 	result *mcp.CallToolResult
 }
@@ -263,7 +267,7 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 	}
 
 	spec := t.published[action]
-	c := &call{ctx: ctx, deps: t.deps, tool: t.spec.Name, args: a, client: t.deps.Client, req: req}
+	c := &call{ctx: ctx, deps: t.deps, tool: t.spec.Name, action: action, args: a, client: t.deps.Client, req: req}
 	if spec.NeedsToken {
 		c.token = t.deps.Creds.Token(ctx)
 		if c.token == "" {
@@ -292,6 +296,12 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 		return out.result, nil
 	}
 	log("ok", out.status, out.requestID)
+	for _, w := range out.warnings {
+		// One line per surprise, so the first real user can report drift.
+		t.deps.Logger.Warn().Str("tool", t.spec.Name).Str("action", action).Str("path", w.Path).
+			Str("request_id", out.requestID).Str("field", w.Field).Stringer("expected", w.Expected).
+			Stringer("got", w.Got).Msg("upstream answer differs from the contract")
+	}
 	return successResult(action, out), nil
 }
 
@@ -364,5 +374,51 @@ func fromResult[T any](res *upstream.Result[T], err error) (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &outcome{data: res.Raw, requestID: res.RequestID, status: res.Status}, nil
+	return &outcome{data: res.Raw, requestID: res.RequestID, status: res.Status, warnings: res.Warnings}, nil
+}
+
+// fromList turns a list answer into an outcome that says how many items came
+// and how to get the rest.
+func fromList(res *upstream.Result[upstream.List], err error) (*outcome, error) {
+	out, err := fromResult(res, err)
+	if err != nil {
+		return nil, err
+	}
+	l := res.Data
+	out.list = &listInfo{Count: len(l.Items), ItemsAt: l.ItemsAt, Total: l.Total, Page: l.Page, LastPage: l.LastPage, More: l.More, NextPage: l.NextPage}
+	switch {
+	case l.More && l.NextPage > 0:
+		out.notes = append(out.notes, fmt.Sprintf("The list goes on: this answer has %d items; call the same action with page: %d for the next ones.", len(l.Items), l.NextPage))
+	case l.More:
+		out.notes = append(out.notes, fmt.Sprintf("ModelsLab says the list goes on past these %d items, but gave no page number this server can ask for.", len(l.Items)))
+	}
+	return out, nil
+}
+
+// need records that the server could not read a field it needs.
+func (o *outcome) need(field string, expected upstream.Kind, effect string) {
+	o.warnings = needField(o.warnings, field, expected, effect)
+}
+
+// needField gives the warning of field (or a new one) the effect: what the
+// server could not do without it.
+func needField(ws []upstream.Warning, field string, expected upstream.Kind, effect string) []upstream.Warning {
+	for i := range ws {
+		if ws[i].Field == field {
+			ws[i].Effect = effect
+			return ws
+		}
+	}
+	return append(ws, upstream.Warning{Field: field, Expected: expected, Got: upstream.KindMissing, Effect: effect})
+}
+
+// listInfo is what a list result says about the list besides its items.
+type listInfo struct {
+	Count    int    `json:"count"`    // items in this answer
+	ItemsAt  string `json:"items_at"` // where they are in the result, e.g. "data" or "data.items"
+	Total    *int64 `json:"total,omitempty"`
+	Page     *int64 `json:"page,omitempty"`
+	LastPage *int64 `json:"last_page,omitempty"`
+	More     bool   `json:"more"`
+	NextPage int64  `json:"next_page,omitempty"`
 }
