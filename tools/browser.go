@@ -72,8 +72,8 @@ func authBrowserLogin(ctx context.Context, c *call) (*outcome, error) {
 	if ans := mcpserver.ElicitationResponse(p.InputResponses, browserID); ans != nil {
 		l := m.Pending()
 		if l == nil || subtle.ConstantTimeCompare([]byte(p.RequestState), []byte(l.ID)) != 1 {
-			if l = m.TakeFinished(); l != nil && subtle.ConstantTimeCompare([]byte(p.RequestState), []byte(l.ID)) == 1 {
-				return c.browserOutcome(l)
+			if l = m.TakeFinishedID(p.RequestState); l != nil {
+				return c.browserOutcome(l) // it ended before the answer came back
 			}
 			return nil, &flowError{kind: "not_available", message: "agent-auth browser-login: that browser login is no longer in progress",
 				next: "call agent-auth action browser-login again for a new one"}
@@ -175,7 +175,7 @@ func (c *call) pendingOutcome(l *browserlogin.Login, started bool) *outcome {
 			notes = append(notes, "A browser window was opened on this computer with the ModelsLab login page.")
 		}
 		notes = append(notes, "Ask the person to open authorize_url in a browser on this computer (it holds no secret) and log in there.",
-			"Then call agent-auth action browser-login again: it waits up to 25 seconds for the login to finish and says who is logged in.")
+			fmt.Sprintf("Then call agent-auth action browser-login again: it waits up to %d seconds for the login to finish and says who is logged in.", int(browserWait.Seconds())))
 	} else {
 		notes = append(notes, "Still waiting for the person to log in: ask them to open authorize_url in a browser on this computer, then call browser-login again.")
 	}

@@ -19,6 +19,7 @@ package browserlogin
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -178,6 +179,19 @@ func (m *Manager) TakeFinished() *Login {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	l := m.finished
+	m.finished = nil
+	return l
+}
+
+// TakeFinishedID is TakeFinished for the login named id only (compared in
+// constant time); another login's report is left for its own caller.
+func (m *Manager) TakeFinishedID(id string) *Login {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l := m.finished
+	if l == nil || subtle.ConstantTimeCompare([]byte(l.ID), []byte(id)) != 1 {
+		return nil
+	}
 	m.finished = nil
 	return l
 }

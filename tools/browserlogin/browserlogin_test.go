@@ -358,3 +358,14 @@ func TestClose(t *testing.T) {
 }
 
 func decodeState(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+
+func TestTakeFinishedID(t *testing.T) {
+	m, l, _ := start(t, Config{})
+	l.Cancel()
+	if m.TakeFinishedID("another-id") != nil {
+		t.Fatal("another id took the report")
+	}
+	if m.TakeFinishedID(l.ID) != l || m.TakeFinished() != nil {
+		t.Fatal("the report was not taken once by its own id")
+	}
+}
