@@ -24,15 +24,26 @@ const notLocal = "it only works when this server runs on the computer where the 
 // addBrowserLogin sets the browser-login and confirmation parts of the tools' Deps.
 func addBrowserLogin(d *tools.Deps, opts Options, creds tools.Credentials) {
 	d.Confirm, d.StateKey = opts.ConfirmDestructive, opts.StateKey
-	if lc, ok := creds.(localCredentials); !ok || !lc.hasLocalUser() {
+	d.BrowserLogin = opts.browserLogin
+	if d.BrowserLogin == nil {
+		d.BrowserLogin = newBrowserLogin(opts, creds)
+	}
+	if d.BrowserLogin == nil {
 		d.BrowserLoginUnavailable = notLocal
-		return
+	}
+}
+
+// newBrowserLogin returns the browser-login manager, or nil where credentials
+// have no local user to keep the token for (HTTP beyond loopback).
+func newBrowserLogin(opts Options, creds tools.Credentials) *browserlogin.Manager {
+	if lc, ok := creds.(localCredentials); !ok || !lc.hasLocalUser() {
+		return nil
 	}
 	site := opts.SiteURL
 	if site == "" && opts.Client != nil {
 		site = siteOf(opts.Client.BaseURL())
 	}
-	d.BrowserLogin = browserlogin.New(browserlogin.Config{SiteURL: site, Site: opts.Site, Open: opts.OpenBrowser, Logger: opts.Logger})
+	return browserlogin.New(browserlogin.Config{SiteURL: site, Site: opts.Site, Open: opts.OpenBrowser, Logger: opts.Logger})
 }
 
 // siteOf is the scheme and host of the base URL (contract §6).

@@ -1,8 +1,14 @@
 package server
 
 import (
+	"context"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools/browserlogin/browsertest"
 )
@@ -49,5 +55,51 @@ func TestSiteOf(t *testing.T) {
 		if got := siteOf(in); got != want {
 			t.Errorf("siteOf(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Draining the HTTP server calls off a pending browser login: its callback
+// listener closes, and the next login is refused as the server stops.
+func TestHTTPDrainEndsPendingBrowserLogin(t *testing.T) {
+	e := newEnv(t)
+	opts := e.opts()
+	opts.Site = e.sb
+	hs, err := NewHTTP(opts, HTTPOptions{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ctx, ln) }()
+	c, err := client.NewStreamableHttpClient("http://" + ln.Addr().String() + "/mcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	initialize(t, c)
+	r := call(t, c, "agent-auth", map[string]any{"action": "browser-login"})
+	authorize, _ := r.data()["authorize_url"].(string)
+	if authorize == "" {
+		t.Fatalf("browser-login: %s", r.text)
+	}
+	c.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := http.Get(authorize)
+		if err != nil {
+			break
+		}
+		resp.Body.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the pending login's listener outlived the server")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

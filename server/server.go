@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools"
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools/browserlogin"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 )
 
@@ -47,6 +48,9 @@ type Options struct {
 	// StateKey signs confirmation states; over HTTP it defaults to the
 	// session secret. Empty: random per process.
 	StateKey []byte
+	// browserLogin, when set, is the manager to use (HTTP keeps it to cancel a
+	// pending login when it drains).
+	browserLogin *browserlogin.Manager
 }
 
 const instructions = `This server manages a ModelsLab account through the Agent Control Plane.
