@@ -29,6 +29,13 @@ func (p *processCredentials) Adopt(_ context.Context, tok upstream.Token) bool {
 	return true
 }
 
+// AdoptLocal keeps a browser login's token: stdio has one local user.
+func (p *processCredentials) AdoptLocal(ctx context.Context, tok upstream.Token) bool {
+	return p.Adopt(ctx, tok)
+}
+
+func (p *processCredentials) hasLocalUser() bool { return true }
+
 func (p *processCredentials) Drop(_ context.Context, tok upstream.Token) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -43,19 +50,42 @@ type tokenKey struct{}
 // requests. Each request's header is the token for that call; a session id is
 // never taken as proof of identity.
 type requestCredentials struct {
-	// fallback is MODELSLAB_AGENT_TOKEN, set only when listening on loopback.
-	fallback upstream.Token
+	// local is the one local user's token, only when listening on loopback:
+	// MODELSLAB_AGENT_TOKEN, or what a browser login adopted. It stands in for
+	// a missing header.
+	local *processCredentials
 }
 
 func (r requestCredentials) Token(ctx context.Context) upstream.Token {
 	if tok, ok := ctx.Value(tokenKey{}).(upstream.Token); ok && tok != "" {
 		return tok
 	}
-	return r.fallback
+	if r.local == nil {
+		return ""
+	}
+	return r.local.Token(ctx)
 }
 
+// Adopt keeps nothing: a login's token goes back to the caller, who sends it.
 func (requestCredentials) Adopt(context.Context, upstream.Token) bool { return false }
-func (requestCredentials) Drop(context.Context, upstream.Token)       {}
+
+// AdoptLocal keeps a browser login's token for the local user (loopback only):
+// the browser login's point is that the token never passes through the client.
+func (r requestCredentials) AdoptLocal(ctx context.Context, tok upstream.Token) bool {
+	if r.local == nil {
+		return false
+	}
+	return r.local.Adopt(ctx, tok)
+}
+
+func (r requestCredentials) hasLocalUser() bool { return r.local != nil }
+
+// Drop forgets the local token once it is revoked; a header's is the caller's.
+func (r requestCredentials) Drop(ctx context.Context, tok upstream.Token) {
+	if r.local != nil {
+		r.local.Drop(ctx, tok)
+	}
+}
 
 // withRequestToken is the mcp-go HTTP context function: it runs for every POST,
 // so the token is always the current request's.

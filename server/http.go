@@ -17,6 +17,8 @@ import (
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
+
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools/browserlogin"
 )
 
 // HTTPOptions configure the streamable HTTP transport.
@@ -67,6 +69,9 @@ type HTTPServer struct {
 	sessions *sessionCap // nil without a cap
 	draining atomic.Bool
 	log      zerolog.Logger
+	// browser is the browser-login manager (nil beyond loopback): a pending
+	// login is called off when the server drains.
+	browser *browserlogin.Manager
 }
 
 // NewHTTP builds the HTTP transport. loopbackOnly says whether the listener is
@@ -97,8 +102,12 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 	}
 	creds := requestCredentials{}
 	if loopbackOnly {
-		creds.fallback = opts.EnvToken
+		creds.local = &processCredentials{tok: opts.EnvToken}
 	}
+	if len(opts.StateKey) == 0 {
+		opts.StateKey = hopts.SessionSecret // replicas then accept each other's confirmation states
+	}
+	opts.browserLogin = newBrowserLogin(opts, creds)
 	ms, err := newMCPServer(opts, creds, true)
 	if err != nil {
 		return nil, err
@@ -107,7 +116,7 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 	if err != nil {
 		return nil, err
 	}
-	s := &HTTPServer{opts: opts, hopts: hopts, log: opts.Logger}
+	s := &HTTPServer{opts: opts, hopts: hopts, log: opts.Logger, browser: opts.browserLogin}
 	// Session ids are signed, not stored: any replica serves any request, and
 	// credentials come from each request's headers, never from the session.
 	ids := newSignedSessions(hopts.SessionSecret, hopts.SessionTTL)
@@ -183,6 +192,9 @@ func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
 		time.Sleep(d)
 	}
 	s.log.Info().Msg("shutting down: draining in-flight calls")
+	if s.browser != nil {
+		s.browser.Close() // a call waiting for a browser login ends now, not at the 5-minute timeout
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.hopts.ShutdownTimeout)
 	defer cancel()
 	s.mcp.CloseSessions(shutdownCtx)

@@ -5,11 +5,13 @@ package server
 
 import (
 	"log/slog"
+	"net/http"
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools"
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools/browserlogin"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 )
 
@@ -32,10 +34,29 @@ type Options struct {
 	// EnvToken is MODELSLAB_AGENT_TOKEN: the starting token over stdio, and the
 	// fallback over HTTP when the server listens on loopback only.
 	EnvToken upstream.Token
+
+	// Browser login and confirmations (issue 11).
+
+	// SiteURL is the site browser-login sends the person to; "" means the
+	// scheme and host of the control plane's base URL.
+	SiteURL string
+	// Site, in sandbox mode, serves the site's authorize page on the login's
+	// own loopback listener (the in-process sandbox has no port).
+	Site http.Handler
+	// OpenBrowser opens the system browser; nil never does (--no-browser).
+	OpenBrowser func(url string) error
+	// ConfirmDestructive is tools.ConfirmAuto ("" too) or tools.ConfirmNever.
+	ConfirmDestructive string
+	// StateKey signs confirmation states; over HTTP it defaults to the
+	// session secret. Empty: random per process.
+	StateKey []byte
+	// browserLogin, when set, is the manager to use (HTTP keeps it to cancel a
+	// pending login when it drains).
+	browserLogin *browserlogin.Manager
 }
 
 const instructions = `This server manages a ModelsLab account through the Agent Control Plane.
-Authenticate first: agent-auth action "login" (email, password) — the session then uses the returned token for every other tool.
+Authenticate first: agent-auth action "browser-login" (the person logs in on the ModelsLab page; no password in the chat) or "login" (email, password) — the session then uses the new token for every other tool.
 A new account needs agent-auth "signup", then "verify-email" with the code from the email.
 Every tool takes an "action" parameter; each action's other parameters are listed in the tool's schema.
 Errors say what went wrong and the next step; nothing is sent to ModelsLab when the input is invalid.`
@@ -43,10 +64,12 @@ Errors say what went wrong and the next step; nothing is sent to ModelsLab when 
 // newMCPServer builds the mcp-go server with the published tools.
 func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpserver.MCPServer, error) {
 	reveal := opts.RevealTokens || overHTTP // over HTTP the caller must send the token back
-	ts, err := tools.Build(tools.Deps{
+	deps := tools.Deps{
 		Client: opts.Client, Creds: creds, RevealTokens: reveal, HTTP: overHTTP, Logger: opts.Logger,
 		ObserveCall: opts.Metrics.callObserver(),
-	}, tools.Filter{ReadOnly: opts.ReadOnly, Toolsets: opts.Toolsets})
+	}
+	addBrowserLogin(&deps, opts, creds)
+	ts, err := tools.Build(deps, tools.Filter{ReadOnly: opts.ReadOnly, Toolsets: opts.Toolsets})
 	if err != nil {
 		return nil, err
 	}

@@ -25,8 +25,8 @@ Needs a logged-in session (agent-auth login).`,
 			{Name: "create", Required: []string{"name"}, Optional: []string{"notes"}, NeedsToken: true, Handler: keysCreate},
 			{Name: "get", Required: []string{"key_id"}, ReadOnly: true, NeedsToken: true, Handler: keysGet},
 			{Name: "update", Required: []string{"key_id"}, Optional: []string{"name", "notes"}, AtLeastOne: true, NeedsToken: true, Handler: keysUpdate},
-			{Name: "delete", Required: []string{"key_id"}, NeedsToken: true, Handler: keysDelete},
-			{Name: "rotate", Required: []string{"key_id"}, NeedsToken: true, Handler: keysRotate},
+			{Name: "delete", Required: []string{"key_id"}, NeedsToken: true, Handler: keysDelete, Confirm: confirmKeyDelete},
+			{Name: "rotate", Required: []string{"key_id"}, NeedsToken: true, Handler: keysRotate, Confirm: confirmKeyRotate},
 		},
 	}
 }

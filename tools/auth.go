@@ -14,6 +14,7 @@ func authTool() ToolSpec {
 		Name: "agent-auth", Toolset: "auth", Title: "Agent account authentication",
 		Description: `Sign up, verify the email, log in and out of a ModelsLab account, and recover a password.
 Start here: "login" (email, password) gives this session a bearer token that every other tool then uses; the token is kept by the server, not shown to you in full.
+"browser-login" logs in on the ModelsLab web page instead, so no password passes through this conversation (also for Google or GitHub accounts): the person opens the page; if the answer says pending, call browser-login again to wait for them.
 New account: "signup", then "verify-email" with the verification_code from the email, which also logs in.
 "refresh" replaces the current token; "logout" revokes it; "logout-all" revokes every token of the account.
 Lost password: "forgot-password", then "reset-password" with the token from the email.`,
@@ -28,10 +29,11 @@ Lost password: "forgot-password", then "reset-password" with the token from the 
 		Actions: []ActionSpec{
 			{Name: "signup", Required: []string{"email", "password"}, Optional: []string{"name", "password_confirmation"}, Handler: authSignup},
 			{Name: "login", Required: []string{"email", "password"}, Optional: []string{"device_name", "token_expiry", "scopes"}, Handler: authLogin},
+			{Name: "browser-login", Optional: []string{"device_name", "token_expiry"}, Handler: authBrowserLogin},
 			{Name: "verify-email", Required: []string{"verification_code"}, Handler: authVerifyEmail},
 			{Name: "refresh", Optional: []string{"token_expiry", "device_name"}, NeedsToken: true, Handler: authRefresh},
 			{Name: "logout", NeedsToken: true, Handler: authLogout},
-			{Name: "logout-all", NeedsToken: true, Handler: authLogoutAll},
+			{Name: "logout-all", NeedsToken: true, Handler: authLogoutAll, Confirm: confirmLogoutAll},
 			{Name: "forgot-password", Required: []string{"email"}, Handler: authForgotPassword},
 			{Name: "reset-password", Required: []string{"email", "token", "password", "password_confirmation"}, Handler: authResetPassword},
 			{Name: "resend-verification", Required: []string{"email"}, Handler: authResendVerification},

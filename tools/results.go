@@ -66,7 +66,7 @@ type errorBody struct {
 type errorInfo struct {
 	Tool       string              `json:"tool"`
 	Action     string              `json:"action"`
-	Kind       string              `json:"kind"` // invalid_input, not_logged_in, upstream, network, timeout, cancelled, bad_response, internal
+	Kind       string              `json:"kind"` // invalid_input, not_logged_in, upstream, network, timeout, cancelled, bad_response, internal; browser login and confirmations add not_confirmed, not_available, login_refused
 	Status     int                 `json:"status,omitempty"`
 	Code       string              `json:"code,omitempty"`
 	Message    string              `json:"message"`
@@ -89,11 +89,18 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		ne  *upstream.NetworkError
 		re  *upstream.ResponseError
 		stp *stepError
+		nc  *notConfirmed
+		fe  *flowError
 	)
 	if errors.As(err, &stp) {
 		err = stp.err
 	}
 	switch {
+	case errors.As(err, &nc):
+		info.Kind = "not_confirmed"
+		info.NextStep = "tell the person it was not done; do not try again unless they ask for it"
+	case errors.As(err, &fe):
+		info.Kind, info.Message, info.NextStep = fe.kind, fe.message, fe.next
 	case errors.As(err, &ie):
 		info.Kind, info.Parameter, info.Message = "invalid_input", ie.Param, ie.Error()
 		info.NextStep = "fix the parameter and call again; nothing was sent to ModelsLab"
@@ -176,7 +183,7 @@ func loginHint(d *Deps) string {
 	if d.HTTP {
 		return "send a bearer token in the `Authorization: Bearer <token>` (or `X-Agent-Token`) header; get one with agent-auth action login"
 	}
-	return "log in with agent-auth (action login, with email and password), or start the server with MODELSLAB_AGENT_TOKEN set"
+	return "log in with agent-auth (action browser-login, in the browser, or action login, with email and password), or start the server with MODELSLAB_AGENT_TOKEN set"
 }
 
 // retryHint warns before repeating a request that may have taken effect.
@@ -233,6 +240,14 @@ func notFoundHint(tool string) string {
 	}
 	return ""
 }
+
+// flowError is a failure of the server's own making (browser login): its kind,
+// what happened and the next step, as the model reads them.
+type flowError struct {
+	kind, message, next string
+}
+
+func (e *flowError) Error() string { return e.message }
 
 // stepError is a failure in the middle of a multi-step action, with what it left behind.
 type stepError struct {

@@ -17,6 +17,9 @@ type ActionSpec struct {
 	// Handler runs the validated action: one upstream call (or a few, for
 	// rotate) and the shaping of its answer.
 	Handler handlerFunc
+	// Confirm, for an action that cannot be undone, words the question put
+	// to the person (form elicitation) before Handler runs.
+	Confirm confirmFunc
 }
 
 // ParamSpec holds the rules of one parameter that a JSON Schema cannot say.

@@ -23,8 +23,8 @@ Needs a logged-in session (agent-auth login) with the tokens:read or tokens:writ
 		},
 		Actions: []ActionSpec{
 			{Name: "list", Optional: []string{"page"}, ReadOnly: true, NeedsToken: true, Handler: tokensList},
-			{Name: "revoke", Required: []string{"token_id"}, NeedsToken: true, Handler: tokensRevoke},
-			{Name: "revoke-others", NeedsToken: true, Handler: tokensRevokeOthers},
+			{Name: "revoke", Required: []string{"token_id"}, NeedsToken: true, Handler: tokensRevoke, Confirm: confirmTokenRevoke},
+			{Name: "revoke-others", NeedsToken: true, Handler: tokensRevokeOthers, Confirm: confirmTokenRevokeOthers},
 			{Name: "switch-account", Required: []string{"account_username"}, Optional: []string{"device_name", "token_expiry", "scopes"}, NeedsToken: true, Handler: tokensSwitchAccount},
 		},
 	}

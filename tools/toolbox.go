@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/schemas"
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools/browserlogin"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 )
 
@@ -46,6 +47,21 @@ type Deps struct {
 	// a header, over stdio the server keeps the token.
 	HTTP   bool
 	Logger zerolog.Logger
+
+	// Browser login and confirmations (issue 11).
+
+	// BrowserLogin runs agent-auth browser-login; nil means the action answers
+	// BrowserLoginUnavailable (a server reached over the network).
+	BrowserLogin *browserlogin.Manager
+	// BrowserLoginUnavailable says why browser-login cannot work here and what
+	// to do instead.
+	BrowserLoginUnavailable string
+	// Confirm is ConfirmAuto (ask before destructive actions where the client
+	// declares form elicitation) or ConfirmNever; "" means auto.
+	Confirm string
+	// StateKey signs the requestState of confirmations; replicas behind one
+	// load balancer share it. Empty: random per process.
+	StateKey []byte
 }
 
 // Filter selects what is published.
@@ -79,6 +95,8 @@ type call struct {
 	args   *Args
 	token  upstream.Token
 	client *upstream.Client
+	// req is the MCP request: its inputResponses, requestState and progress token.
+	req mcp.CallToolRequest
 }
 
 // outcome is a successful action: the upstream data unabridged, plus notes for
@@ -91,6 +109,8 @@ type outcome struct {
 	warnings  []upstream.Warning
 	list      *listInfo
 	path      string // of the upstream request the answer came from
+	// result, when set, is the answer as is (an input request).
+	result *mcp.CallToolResult
 }
 
 // tool is one published tool.
@@ -101,6 +121,7 @@ type tool struct {
 	validator *Validator
 	rawSchema json.RawMessage
 	deps      *Deps
+	signer    stateSigner
 }
 
 // Build returns the tools to register, with their schemas, annotations and handlers.
@@ -116,6 +137,9 @@ func build(deps Deps, f Filter, specs []ToolSpec) ([]mcpserver.ServerTool, error
 		}
 	}
 	d := deps
+	if len(d.StateKey) == 0 {
+		d.StateKey = newStateSigner(nil).key // one random key for every tool
+	}
 	var out []mcpserver.ServerTool
 	for _, spec := range specs {
 		if len(f.Toolsets) > 0 && !slices.Contains(f.Toolsets, spec.Toolset) {
@@ -138,7 +162,7 @@ func newTool(deps *Deps, spec ToolSpec, readOnly bool) (*tool, error) {
 	if !ok {
 		return nil, fmt.Errorf("tool %s: no schema in schemas/", spec.Name)
 	}
-	t := &tool{spec: spec, published: map[string]ActionSpec{}, disabled: map[string]bool{}, deps: deps}
+	t := &tool{spec: spec, published: map[string]ActionSpec{}, disabled: map[string]bool{}, deps: deps, signer: newStateSigner(deps.StateKey)}
 	var kept []ActionSpec
 	for _, a := range spec.Actions {
 		if a.Handler == nil {
@@ -251,7 +275,7 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 	}
 
 	spec := t.published[action]
-	c := &call{ctx: ctx, deps: t.deps, tool: t.spec.Name, action: action, args: a, client: t.deps.Client}
+	c := &call{ctx: ctx, deps: t.deps, tool: t.spec.Name, action: action, args: a, client: t.deps.Client, req: req}
 	if spec.NeedsToken {
 		c.token = t.deps.Creds.Token(ctx)
 		if c.token == "" {
@@ -260,11 +284,24 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 			return res, nil
 		}
 	}
+	if ask, err := t.confirmStep(ctx, c, spec, req, args); ask != nil || err != nil {
+		if err != nil {
+			res, info := errorResult(t.deps, t.spec.Name, action, err)
+			log(info.Kind, 0, "")
+			return res, nil
+		}
+		log("confirmation_asked", 0, "")
+		return ask, nil
+	}
 	out, err := spec.Handler(ctx, c)
 	if err != nil {
 		res, info := errorResult(t.deps, t.spec.Name, action, err)
 		log(info.Kind, info.Status, info.RequestID)
 		return res, nil
+	}
+	if out.result != nil {
+		log("input_required", 0, "")
+		return out.result, nil
 	}
 	log("ok", out.status, out.requestID)
 	for _, w := range out.warnings {

@@ -13,6 +13,8 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools"
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools/browserlogin"
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools/browserlogin/browsertest"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream/sandbox"
 )
@@ -41,13 +43,18 @@ func (m *memCreds) Drop(_ context.Context, t upstream.Token) {
 		m.tok = ""
 	}
 }
-func (m *memCreds) get() upstream.Token { return m.Token(context.Background()) }
+
+// AdoptLocal keeps a browser login's token, as stdio does.
+func (m *memCreds) AdoptLocal(ctx context.Context, t upstream.Token) bool { return m.Adopt(ctx, t) }
+func (m *memCreds) get() upstream.Token                                   { return m.Token(context.Background()) }
 
 type harness struct {
 	t     *testing.T
 	sb    *sandbox.Sandbox
 	creds *memCreds
 	mcp   *client.Client
+	// browser runs browser-login, with the sandbox as the site.
+	browser *browserlogin.Manager
 	// requests counts requests that reached the sandbox.
 	mu       sync.Mutex
 	requests int
@@ -71,7 +78,9 @@ func newHarness(t *testing.T, deps func(*tools.Deps), filter tools.Filter) *harn
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := tools.Deps{Client: cl, Creds: h.creds}
+	h.browser = browserlogin.New(browserlogin.Config{Site: h.sb})
+	t.Cleanup(h.browser.Close)
+	d := tools.Deps{Client: cl, Creds: h.creds, BrowserLogin: h.browser}
 	if deps != nil {
 		deps(&d)
 	}
@@ -337,7 +346,22 @@ func TestEveryActionAgainstTheSandbox(t *testing.T) {
 	if !r.isError || r.errField("kind") != "not_logged_in" || !strings.Contains(r.text, "agent-auth") || h.upstreamRequests() != n {
 		t.Errorf("call after logout: %s (upstream requests %d → %d)", r.text, n, h.upstreamRequests())
 	}
-	h.ok("agent-auth", map[string]any{"action": "login", "email": email, "password": pw3})
+	// browser-login, for a client without elicitation: the URL, the person
+	// logs in on the page, and the next call reports the session.
+	r = h.ok("agent-auth", map[string]any{"action": "browser-login", "device_name": "tools-test"})
+	mark("agent-auth", "browser-login")
+	authorize, _ := r.data()["authorize_url"].(string)
+	if r.data()["status"] != "pending" || authorize == "" {
+		t.Fatalf("browser-login: %s", r.text)
+	}
+	if p, err := browsertest.Submit(authorize, email, pw3, "login"); err != nil || !strings.Contains(p.Body, "You may close this tab") {
+		t.Fatalf("the browser: %v %+v", err, p)
+	}
+	r = h.ok("agent-auth", map[string]any{"action": "browser-login"})
+	if r.data()["status"] != "logged_in" || r.data()["email"] != email || h.creds.get() == "" ||
+		strings.Contains(r.text, string(h.creds.get())) {
+		t.Fatalf("browser-login after the page: %s", r.text)
+	}
 	h.ok("agent-auth", map[string]any{"action": "logout-all"})
 	mark("agent-auth", "logout-all")
 	if h.creds.get() != "" {

@@ -281,6 +281,8 @@ var goodCases = []goodCase{
 		eq(t, a.Strings("permissions")[0], "models:read")
 	}},
 	{"agent-teams", `{"action":"delete","member_id":12}`, false, nil},
+	{"agent-auth", `{"action":"browser-login"}`, false, nil},
+	{"agent-auth", `{"action":"browser-login","device_name":"laptop","token_expiry":"never"}`, false, nil},
 	{"agent-teams", `{"action":"resend-invite","member_id":12}`, false, nil},
 	{"agent-teams", `{"action":"accept-invite","invite_id":"123e4567-e89b-12d3-a456-426614174000"}`, false, nil},
 	{"agent-teams", `{"action":"accept-invite","invite_id":"123E4567-E89B-12D3-A456-426614174000"}`, false, nil},

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -41,6 +42,10 @@ type config struct {
 	rateLimit      float64
 	rateBurst      int
 	trustedProxies []string
+	// Browser login and confirmations (issue 11).
+	siteURL            string
+	noBrowser          bool
+	confirmDestructive string
 }
 
 const usageText = `modelslab-agents-mcp: an MCP server for the ModelsLab Agent Control Plane.
@@ -58,8 +63,8 @@ Environment:
   MODELSLAB_BASE_URL, MODELSLAB_TIMEOUT, MODELSLAB_SANDBOX=1, MODELSLAB_LOG_LEVEL, MODELSLAB_LOG_FORMAT,
   MODELSLAB_READ_ONLY=1, MODELSLAB_TOOLSETS, MODELSLAB_REVEAL_TOKENS=1, MODELSLAB_ADDR,
   MODELSLAB_ALLOWED_ORIGINS, MODELSLAB_ALLOWED_HOSTS, MODELSLAB_METRICS_ADDR, MODELSLAB_DRAIN_DELAY,
-  MODELSLAB_MAX_SESSIONS, MODELSLAB_RATE_LIMIT, MODELSLAB_RATE_BURST, MODELSLAB_TRUSTED_PROXIES:
-  the same as the flags below.
+  MODELSLAB_MAX_SESSIONS, MODELSLAB_RATE_LIMIT, MODELSLAB_RATE_BURST, MODELSLAB_TRUSTED_PROXIES,
+  MODELSLAB_SITE_URL, MODELSLAB_NO_BROWSER=1, MODELSLAB_CONFIRM_DESTRUCTIVE: the same as the flags below.
 
 Flags:
 `
@@ -160,6 +165,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&c.rateBurst, "rate-burst", int(envNumber("MODELSLAB_RATE_BURST", 0)), "http: requests a client address may send at once above --rate-limit; 0: twice the rate (MODELSLAB_RATE_BURST)")
 	fs.StringVar(&proxies, "trusted-proxies", getenv("MODELSLAB_TRUSTED_PROXIES"), "http: comma list of proxy CIDRs or addresses whose X-Forwarded-For names the client for --rate-limit; otherwise the client is the connection's peer (MODELSLAB_TRUSTED_PROXIES)")
 	fs.DurationVar(&c.drainDelay, "drain-delay", envDuration("MODELSLAB_DRAIN_DELAY", 5*time.Second), "http: on SIGTERM, answer 503 on /readyz and keep serving this long so a load balancer moves away, then finish in-flight calls and exit; SIGINT (Ctrl-C) skips it; 0: at once (MODELSLAB_DRAIN_DELAY)")
+	// Browser login and confirmations (issue 11): where agent-auth browser-login
+	// sends the person, whether the server opens a browser itself, and whether
+	// destructive actions are confirmed through the client.
+	fs.StringVar(&c.siteURL, "site-url", getenv("MODELSLAB_SITE_URL"), "site of agent-auth browser-login, scheme://host; default: the scheme and host of --base-url (MODELSLAB_SITE_URL)")
+	fs.BoolVar(&c.noBrowser, "no-browser", envBool("MODELSLAB_NO_BROWSER"), "never open the system browser for browser-login; the URL is still given to the client (MODELSLAB_NO_BROWSER=1)")
+	fs.StringVar(&c.confirmDestructive, "confirm-destructive", envOr("MODELSLAB_CONFIRM_DESTRUCTIVE", "auto"), "auto: ask the person (form elicitation) before deleting or rotating keys, revoking tokens, logout-all and removing members, where the client can ask; never: do not ask (MODELSLAB_CONFIRM_DESTRUCTIVE)")
 	if envErr != nil {
 		return nil, envErr
 	}
@@ -190,6 +201,16 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if c.logFormat != "json" && c.logFormat != "console" {
 		return nil, fmt.Errorf("--log-format %q: use json or console", c.logFormat)
+	}
+	if c.confirmDestructive != "auto" && c.confirmDestructive != "never" {
+		return nil, fmt.Errorf("--confirm-destructive %q: use auto or never", c.confirmDestructive)
+	}
+	if c.siteURL != "" {
+		u, err := url.Parse(c.siteURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
+			return nil, fmt.Errorf("--site-url %q: want scheme://host[:port] with no path, e.g. https://modelslab.com", c.siteURL)
+		}
+		c.siteURL = u.Scheme + "://" + u.Host
 	}
 	c.toolsets = splitList(toolsets)
 	c.allowedOrigins = splitList(origins)

@@ -140,16 +140,23 @@ func (h *harness) currentToken() string {
 	return h.token
 }
 
-func newClient() *mcp.Client {
-	return mcp.NewClient(&mcp.Implementation{Name: "interop-test", Version: "0.0.0"}, nil)
+func newClient(opts *mcp.ClientOptions) *mcp.Client {
+	return mcp.NewClient(&mcp.Implementation{Name: "interop-test", Version: "0.0.0"}, opts)
 }
 
-func connect(t *testing.T, h *harness, tr mcp.Transport) {
+// startOpts vary a harness: extra server flags, and the client's options
+// (elicitation handlers).
+type startOpts struct {
+	args   []string
+	client *mcp.ClientOptions
+}
+
+func connect(t *testing.T, h *harness, tr mcp.Transport, o startOpts) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	h.wire = &lockedBuffer{}
-	cs, err := newClient().Connect(ctx, &mcp.LoggingTransport{Transport: tr, Writer: h.wire},
+	cs, err := newClient(o.client).Connect(ctx, &mcp.LoggingTransport{Transport: tr, Writer: h.wire},
 		&mcp.ClientSessionOptions{ProtocolVersion: h.era})
 	if err != nil {
 		t.Fatalf("connect (%s, %s): %v\nserver stderr:\n%s", h.transport, h.era, err, h.stderr)
@@ -167,9 +174,13 @@ func connect(t *testing.T, h *harness, tr mcp.Transport) {
 
 // startStdio runs `stdio --sandbox` with a bogus MODELSLAB_AGENT_TOKEN, so the
 // first authenticated call shows how a rejected token (401) is reported.
-func startStdio(t *testing.T, bin, era string) *harness {
+func startStdio(t *testing.T, bin, era string, opts ...startOpts) *harness {
+	var o startOpts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	h := &harness{t: t, transport: "stdio", era: era, stderr: &lockedBuffer{}}
-	cmd := exec.Command(bin, "stdio", "--sandbox")
+	cmd := exec.Command(bin, append([]string{"stdio", "--sandbox"}, o.args...)...)
 	cmd.Env = childEnv("MODELSLAB_AGENT_TOKEN=999|bogus-token-from-env")
 	cmd.Stderr = h.stderr
 	// Close closes stdin, waits, then sends SIGTERM and SIGKILL: the process
@@ -181,7 +192,7 @@ func startStdio(t *testing.T, bin, era string) *harness {
 			cmd.Process.Kill()
 		}
 	})
-	connect(t, h, &mcp.CommandTransport{Command: cmd, TerminateDuration: 2 * time.Second})
+	connect(t, h, &mcp.CommandTransport{Command: cmd, TerminateDuration: 2 * time.Second}, o)
 	h.outbox = h.stderrOutbox
 	return h
 }
@@ -227,9 +238,13 @@ func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 var endpointRe = regexp.MustCompile(`MCP endpoint: (http://127\.0\.0\.1:\d+/mcp)`)
 
 // startHTTP runs `http --sandbox` on a free port, read back from stderr.
-func startHTTP(t *testing.T, bin, era string) *harness {
+func startHTTP(t *testing.T, bin, era string, opts ...startOpts) *harness {
+	var o startOpts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	h := &harness{t: t, transport: "http", era: era, stderr: &lockedBuffer{}}
-	cmd := exec.Command(bin, "http", "--sandbox", "--addr", "127.0.0.1:0", "--drain-delay", "0")
+	cmd := exec.Command(bin, append([]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--drain-delay", "0"}, o.args...)...)
 	cmd.Env = childEnv()
 	cmd.Stderr = h.stderr
 	if err := cmd.Start(); err != nil {
@@ -272,7 +287,7 @@ func startHTTP(t *testing.T, bin, era string) *harness {
 	}
 
 	httpClient := &http.Client{Transport: bearerTransport{h: h, base: http.DefaultTransport}, Timeout: 15 * time.Second}
-	connect(t, h, &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: httpClient, MaxRetries: -1})
+	connect(t, h, &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: httpClient, MaxRetries: -1}, o)
 	t.Cleanup(func() { h.cs.Close() })
 
 	// The handshake era runs on a session; the newest era must have none.
@@ -376,7 +391,8 @@ func (h *harness) ok(t *testing.T, tool string, args map[string]any) map[string]
 	if err := json.Unmarshal(raw, &body); err != nil {
 		t.Fatalf("%s %v: structured content %s: %v", tool, args["action"], raw, err)
 	}
-	if body.Action != args["action"] || body.RequestID == "" {
+	// browser-login calls no control-plane endpoint, so it has no request id.
+	if body.Action != args["action"] || (body.RequestID == "" && args["action"] != "browser-login") {
 		t.Errorf("%s %v: envelope action=%q request_id=%q", tool, args["action"], body.Action, body.RequestID)
 	}
 	if !json.Valid([]byte(textOf(res))) {

@@ -94,6 +94,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	opts := server.Options{
 		Version: buildVersion(), Logger: log, ReadOnly: cfg.readOnly, Toolsets: cfg.toolsets,
 		RevealTokens: cfg.revealTokens, EnvToken: cfg.token,
+		SiteURL: cfg.siteURL, OpenBrowser: browserOpener(cfg, stderr), ConfirmDestructive: cfg.confirmDestructive,
 	}
 	clientCfg := upstream.Config{
 		BaseURL: cfg.baseURL, Timeout: cfg.timeout, Logger: log,
@@ -105,6 +106,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		// In process: no port, no network; the host is never dialled.
 		clientCfg.BaseURL = "http://sandbox.invalid/api/agents/v1"
 		clientCfg.Transport = sb.Transport()
+		if cfg.siteURL == "" {
+			opts.Site = sb // the sandbox plays the site, on the login's own loopback port
+		}
 		announceSandbox(stderr, sb, cfg.command == "http", cfg.addr)
 	}
 	if cfg.metricsAddr != "" {

@@ -44,6 +44,7 @@ func TestParseConfigDefaults(t *testing.T) {
 		command: "http", baseURL: upstream.DefaultBaseURL, timeout: upstream.DefaultTimeout,
 		logLevel: "info", logFormat: "json", addr: "127.0.0.1:8080", sessionSecret: []byte{},
 		drainDelay: 5 * time.Second, maxSessions: server.DefaultMaxSessions,
+		confirmDestructive: "auto",
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -177,6 +178,28 @@ func TestParseConfigSecretsFromEnvOnly(t *testing.T) {
 	}
 }
 
+func TestParseConfigBrowserLoginFlags(t *testing.T) {
+	c := mustParse(t, []string{"stdio", "--site-url", "http://127.0.0.1:8090/", "--no-browser", "--confirm-destructive", "never"}, env())
+	if c.siteURL != "http://127.0.0.1:8090" || !c.noBrowser || c.confirmDestructive != "never" {
+		t.Errorf("flags: %+v", c)
+	}
+	c = mustParse(t, []string{"stdio"}, env("MODELSLAB_SITE_URL", "https://staging.example", "MODELSLAB_NO_BROWSER", "1", "MODELSLAB_CONFIRM_DESTRUCTIVE", "never"))
+	if c.siteURL != "https://staging.example" || !c.noBrowser || c.confirmDestructive != "never" {
+		t.Errorf("env: %+v", c)
+	}
+	if browserOpener(c, nil) != nil {
+		t.Error("--no-browser still opens a browser")
+	}
+	for _, tc := range []struct {
+		env  []string
+		want bool
+	}{{nil, runtime.GOOS == "darwin" || runtime.GOOS == "windows"}, {[]string{"DISPLAY", ":0"}, true}, {[]string{"WAYLAND_DISPLAY", "wayland-0"}, true}} {
+		if got := hasDesktop(env(tc.env...)); got != tc.want {
+			t.Errorf("hasDesktop(%v) = %v, want %v", tc.env, got, tc.want)
+		}
+	}
+}
+
 func TestParseConfigErrors(t *testing.T) {
 	cases := []struct {
 		name string
@@ -206,6 +229,11 @@ func TestParseConfigErrors(t *testing.T) {
 		{"max sessions zero", []string{"http", "--max-sessions", "0"}, nil, "--max-sessions 0: want a positive number, or -1"},
 		{"env max sessions", []string{"http"}, []string{"MODELSLAB_MAX_SESSIONS", "lots"}, `MODELSLAB_MAX_SESSIONS="lots": want a number`},
 		{"rate limit negative", []string{"http", "--rate-limit", "-3"}, nil, "--rate-limit and --rate-burst must not be negative"},
+		{"confirm mode", []string{"stdio", "--confirm-destructive", "ask"}, nil, `--confirm-destructive "ask": use auto or never`},
+		{"env confirm mode", []string{"stdio"}, []string{"MODELSLAB_CONFIRM_DESTRUCTIVE", "always"}, `--confirm-destructive "always"`},
+		{"site url path", []string{"stdio", "--site-url", "https://modelslab.com/auth"}, nil, `--site-url "https://modelslab.com/auth": want scheme://host`},
+		{"site url scheme", []string{"stdio", "--site-url", "modelslab.com"}, nil, `--site-url "modelslab.com"`},
+		{"env no-browser", []string{"stdio"}, []string{"MODELSLAB_NO_BROWSER", "yes"}, `MODELSLAB_NO_BROWSER="yes"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

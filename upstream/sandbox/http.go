@@ -220,9 +220,14 @@ func (c *call) parseParams(rt *route, vals []string) bool {
 	return true
 }
 
-// ServeHTTP serves the control plane under APIPrefix and the outbox at
-// OutboxPath. Every response is a JSON envelope with an X-Request-Id header.
+// ServeHTTP serves the control plane under APIPrefix, the outbox at
+// OutboxPath and the browser-login site page at SiteAuthorizePath. Every
+// API and outbox response is a JSON envelope with an X-Request-Id header.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isSitePath(r.URL.Path) {
+		s.serveSite(w, r) // HTML, not the API's JSON envelope
+		return
+	}
 	hdr := http.Header{}
 	status, body := s.serve(w, r, hdr)
 	for k, v := range hdr {
