@@ -231,7 +231,7 @@ var endpointRe = regexp.MustCompile(`MCP endpoint: (http://127\.0\.0\.1:\d+/mcp)
 func startHTTP(t *testing.T, bin, era string) *harness {
 	h := &harness{t: t, transport: "http", era: era}
 	// No drain delay: nothing balances load here, and cleanup waits 5s at most.
-	p := startServer(t, bin, nil, "http", "--sandbox", "--addr", "127.0.0.1:0", "--drain-delay", "0")
+	p := startServer(t, bin, procOptions{}, "http", "--sandbox", "--addr", "127.0.0.1:0", "--drain-delay", "0")
 	h.stderr = p.stderr
 
 	httpClient := &http.Client{Transport: bearerTransport{h: h, base: http.DefaultTransport}, Timeout: 15 * time.Second}
@@ -255,17 +255,24 @@ type serverProc struct {
 	waitErr  error
 }
 
+// procOptions are the extras of a child process: environment variables
+// (MODELSLAB_* ones are otherwise cleared) and a second destination for its stderr.
+type procOptions struct {
+	env []string
+	tee io.Writer
+}
+
 // startServer runs bin with args (an http server on 127.0.0.1:0) and waits for
-// the endpoint line on stderr, which also goes to tee when not nil. Cleanup
-// stops it with SIGINT unless it already exited: either way it must have
-// exited 0 (drained), and it is killed if it does not within 5s.
-func startServer(t *testing.T, bin string, tee io.Writer, args ...string) *serverProc {
+// the endpoint line on stderr. Cleanup stops it with SIGINT unless it already
+// exited: either way it must have exited 0 (drained), and it is killed if it
+// does not within 5s.
+func startServer(t *testing.T, bin string, o procOptions, args ...string) *serverProc {
 	t.Helper()
 	p := &serverProc{cmd: exec.Command(bin, args...), stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	p.cmd.Env = childEnv()
+	p.cmd.Env = childEnv(o.env...)
 	p.cmd.Stderr = p.stderr
-	if tee != nil {
-		p.cmd.Stderr = io.MultiWriter(p.stderr, tee)
+	if o.tee != nil {
+		p.cmd.Stderr = io.MultiWriter(p.stderr, o.tee)
 	}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
