@@ -42,6 +42,17 @@ type HTTPOptions struct {
 	SessionSecret []byte
 	// SessionTTL is how long a session id stays valid; default 24h.
 	SessionTTL time.Duration
+	// MaxSessions caps the handshake-era sessions this replica holds state
+	// for; past it the oldest idle one is evicted. 0 means DefaultMaxSessions,
+	// negative no cap.
+	MaxSessions int
+	// RateLimit is the requests a second allowed to /mcp per client address
+	// (token bucket of RateBurst, default twice the rate); 0 means no limit.
+	RateLimit float64
+	RateBurst int
+	// TrustedProxies are the CIDRs (or addresses) of proxies whose
+	// X-Forwarded-For names the client; without them the client is the peer.
+	TrustedProxies []string
 	// Mounts are extra handlers by path pattern, behind the same guards (the
 	// sandbox's REST API and outbox in --sandbox mode).
 	Mounts map[string]http.Handler
@@ -53,6 +64,7 @@ type HTTPServer struct {
 	hopts    HTTPOptions
 	mcp      *mcpserver.StreamableHTTPServer
 	handler  http.Handler
+	sessions *sessionCap // nil without a cap
 	draining atomic.Bool
 	log      zerolog.Logger
 }
@@ -73,6 +85,16 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 	if hopts.SessionTTL <= 0 {
 		hopts.SessionTTL = 24 * time.Hour
 	}
+	if hopts.MaxSessions == 0 {
+		hopts.MaxSessions = DefaultMaxSessions
+	}
+	if hopts.RateLimit < 0 {
+		return nil, fmt.Errorf("rate limit %g must not be negative", hopts.RateLimit)
+	}
+	trusted, err := parseTrustedProxies(hopts.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
 	creds := requestCredentials{}
 	if loopbackOnly {
 		creds.fallback = opts.EnvToken
@@ -88,8 +110,14 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 	s := &HTTPServer{opts: opts, hopts: hopts, log: opts.Logger}
 	// Session ids are signed, not stored: any replica serves any request, and
 	// credentials come from each request's headers, never from the session.
+	ids := newSignedSessions(hopts.SessionSecret, hopts.SessionTTL)
+	if hopts.MaxSessions > 0 {
+		s.sessions = newSessionCap(hopts.MaxSessions, func(id string) bool { _, err := ids.parse(id); return err == nil }, s.evict)
+		s.sessions.onEvict, s.sessions.onFull = opts.Metrics.sessionEvicted, opts.Metrics.sessionsFull
+		ids.forget = s.sessions.forget
+	}
 	s.mcp = mcpserver.NewStreamableHTTPServer(ms,
-		mcpserver.WithSessionIdManager(newSignedSessions(hopts.SessionSecret, hopts.SessionTTL)),
+		mcpserver.WithSessionIdManager(ids),
 		// mcp-go keeps a little state per session; abandoned ones are swept.
 		mcpserver.WithSessionIdleTTL(15*time.Minute),
 		mcpserver.WithHTTPContextFunc(withRequestToken),
@@ -98,8 +126,15 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 		mcpserver.WithDisableLocalhostProtection(true),
 		mcpserver.WithStreamableHTTPLogger(slog.New(zerolog.NewSlogHandler(opts.Logger))),
 	)
+	mcpHandler := s.limitBody(s.mcp)
+	if s.sessions != nil {
+		mcpHandler = s.sessions.wrap(mcpHandler)
+	}
+	if hopts.RateLimit > 0 {
+		mcpHandler = newAddrLimiter(hopts.RateLimit, hopts.RateBurst, trusted).wrap(mcpHandler, opts.Metrics.rateLimited)
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", s.limitBody(s.mcp))
+	mux.Handle("/mcp", mcpHandler)
 	for pattern, h := range hopts.Mounts {
 		mux.Handle(pattern, h)
 	}
@@ -156,6 +191,17 @@ func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
 		return serveErr
 	}
 	return err
+}
+
+// evict frees mcp-go's state for a session the cap pushed out, through the
+// DELETE a client would send: mcp-go's own cleanup, nothing reached into.
+func (s *HTTPServer) evict(id string) {
+	req, err := http.NewRequest(http.MethodDelete, "/mcp", nil)
+	if err != nil {
+		return
+	}
+	req.Header.Set("Mcp-Session-Id", id)
+	s.mcp.ServeHTTP(discardWriter{h: http.Header{}}, req)
 }
 
 // closeWhileDraining asks clients to close each connection after its answer

@@ -36,6 +36,8 @@ type Metrics struct {
 	upRetries     prometheus.Counter
 	upRateLimited prometheus.Counter
 	sessionsOpen  prometheus.Gauge
+	evicted       prometheus.Counter
+	refused       *prometheus.CounterVec
 	// actions is tool -> action -> true: the label values a tool call may carry.
 	actions map[string]map[string]bool
 }
@@ -84,11 +86,15 @@ func NewMetrics(version, commit string) *Metrics {
 		Help: "Control-plane answers with status 429."})
 	m.sessionsOpen = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "http_sessions_open",
 		Help: "Handshake-era HTTP sessions this replica holds state for."})
+	m.evicted = prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "http_sessions_evicted_total",
+		Help: "Idle sessions whose state was dropped because the replica reached --max-sessions."})
+	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "http_requests_refused_total",
+		Help: "Requests to /mcp refused: rate_limited (429) or sessions_full (503)."}, []string{"reason"})
 	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "build_info",
 		Help: "Always 1; the labels say what is running."}, []string{"version", "commit", "goversion"})
 	buildInfo.WithLabelValues(version, commit, runtime.Version()).Set(1)
 	m.reg.MustRegister(m.toolCalls, m.toolDuration, m.inFlight, m.upRequests, m.upDuration, m.upRetries,
-		m.upRateLimited, m.sessionsOpen, buildInfo,
+		m.upRateLimited, m.sessionsOpen, m.evicted, m.refused, buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -214,4 +220,25 @@ func (m *Metrics) serverOptions(overHTTP bool) []mcpserver.ServerOption {
 		opts = append(opts, mcpserver.WithHooks(hooks))
 	}
 	return opts
+}
+
+// sessionEvicted counts an eviction by the session cap.
+func (m *Metrics) sessionEvicted() {
+	if m != nil {
+		m.evicted.Inc()
+	}
+}
+
+// rateLimited counts a 429 of the per-address limit.
+func (m *Metrics) rateLimited() {
+	if m != nil {
+		m.refused.WithLabelValues("rate_limited").Inc()
+	}
+}
+
+// sessionsFull counts a 503 of the session cap.
+func (m *Metrics) sessionsFull() {
+	if m != nil {
+		m.refused.WithLabelValues("sessions_full").Inc()
+	}
 }

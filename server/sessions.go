@@ -25,6 +25,9 @@ type signedSessions struct {
 	mu         sync.Mutex
 	terminated map[string]time.Time // id -> its expiry; swept once expired
 	maxEnded   int
+	// forget, when set, is told of every termination; it returns true for an
+	// eviction by the session cap, which is not the session's end.
+	forget func(id string) (evicting bool)
 }
 
 const sessionPrefix = "mcp-session-"
@@ -90,6 +93,9 @@ func (s *signedSessions) Terminate(id string) (isNotAllowed bool, err error) {
 	exp, err := s.parse(id)
 	if err != nil {
 		return false, err
+	}
+	if s.forget != nil && s.forget(id) {
+		return false, nil // the id stays valid; only this replica's state for it goes
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

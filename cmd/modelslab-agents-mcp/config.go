@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 )
 
@@ -34,8 +35,12 @@ type config struct {
 	showVersion    bool
 
 	// Running as a service (issue 13): metrics, drain, abuse bounds.
-	metricsAddr string
-	drainDelay  time.Duration
+	metricsAddr    string
+	drainDelay     time.Duration
+	maxSessions    int
+	rateLimit      float64
+	rateBurst      int
+	trustedProxies []string
 }
 
 const usageText = `modelslab-agents-mcp: an MCP server for the ModelsLab Agent Control Plane.
@@ -52,7 +57,8 @@ Environment:
   MODELSLAB_SESSION_SECRET  http: signs session ids; set the same value on every replica (default: random)
   MODELSLAB_BASE_URL, MODELSLAB_TIMEOUT, MODELSLAB_SANDBOX=1, MODELSLAB_LOG_LEVEL, MODELSLAB_LOG_FORMAT,
   MODELSLAB_READ_ONLY=1, MODELSLAB_TOOLSETS, MODELSLAB_REVEAL_TOKENS=1, MODELSLAB_ADDR,
-  MODELSLAB_ALLOWED_ORIGINS, MODELSLAB_ALLOWED_HOSTS, MODELSLAB_METRICS_ADDR, MODELSLAB_DRAIN_DELAY:
+  MODELSLAB_ALLOWED_ORIGINS, MODELSLAB_ALLOWED_HOSTS, MODELSLAB_METRICS_ADDR, MODELSLAB_DRAIN_DELAY,
+  MODELSLAB_MAX_SESSIONS, MODELSLAB_RATE_LIMIT, MODELSLAB_RATE_BURST, MODELSLAB_TRUSTED_PROXIES:
   the same as the flags below.
 
 Flags:
@@ -94,6 +100,17 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			envErr = fmt.Errorf("%s=%q: want a Go duration such as 5s (0 allowed)", k, v)
 		}
 		return d
+	}
+	envNumber := func(k string, def float64) float64 {
+		v := strings.TrimSpace(getenv(k))
+		if v == "" {
+			return def
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil && envErr == nil {
+			envErr = fmt.Errorf("%s=%q: want a number", k, v)
+		}
+		return f
 	}
 	envOr := func(k, def string) string {
 		if v := getenv(k); v != "" {
@@ -137,6 +154,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	// Running as a service (issue 13): Prometheus metrics on a listener of
 	// their own, the drain on SIGTERM, and the bounds that hold under abuse.
 	fs.StringVar(&c.metricsAddr, "metrics-addr", getenv("MODELSLAB_METRICS_ADDR"), "serve Prometheus metrics at /metrics on this address of its own, e.g. 127.0.0.1:9090; never on the MCP port; empty: off (MODELSLAB_METRICS_ADDR)")
+	var proxies string
+	fs.IntVar(&c.maxSessions, "max-sessions", int(envNumber("MODELSLAB_MAX_SESSIONS", server.DefaultMaxSessions)), "http: handshake-era sessions one replica keeps state for (about 10 KB each); past it the oldest idle one is dropped (its id stays valid); -1: no cap (MODELSLAB_MAX_SESSIONS)")
+	fs.Float64Var(&c.rateLimit, "rate-limit", envNumber("MODELSLAB_RATE_LIMIT", 0), "http: requests a second to /mcp per client address, beyond which the answer is 429 with Retry-After; 0: no limit (MODELSLAB_RATE_LIMIT)")
+	fs.IntVar(&c.rateBurst, "rate-burst", int(envNumber("MODELSLAB_RATE_BURST", 0)), "http: requests a client address may send at once above --rate-limit; 0: twice the rate (MODELSLAB_RATE_BURST)")
+	fs.StringVar(&proxies, "trusted-proxies", getenv("MODELSLAB_TRUSTED_PROXIES"), "http: comma list of proxy CIDRs or addresses whose X-Forwarded-For names the client for --rate-limit; otherwise the client is the connection's peer (MODELSLAB_TRUSTED_PROXIES)")
 	fs.DurationVar(&c.drainDelay, "drain-delay", envDuration("MODELSLAB_DRAIN_DELAY", 5*time.Second), "http: on SIGTERM, answer 503 on /readyz and keep serving this long so a load balancer moves away, then finish in-flight calls and exit; 0: at once (MODELSLAB_DRAIN_DELAY)")
 	if envErr != nil {
 		return nil, envErr
@@ -157,6 +179,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if c.drainDelay < 0 {
 		return nil, fmt.Errorf("--drain-delay must not be negative")
 	}
+	if c.maxSessions == 0 || c.maxSessions < -1 {
+		return nil, fmt.Errorf("--max-sessions %d: want a positive number, or -1 for no cap", c.maxSessions)
+	}
+	if c.rateLimit < 0 || c.rateBurst < 0 {
+		return nil, fmt.Errorf("--rate-limit and --rate-burst must not be negative (0 turns the limit off)")
+	}
 	if _, err := zerolog.ParseLevel(c.logLevel); err != nil || c.logLevel == "" {
 		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", c.logLevel)
 	}
@@ -166,6 +194,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	c.toolsets = splitList(toolsets)
 	c.allowedOrigins = splitList(origins)
 	c.allowedHosts = splitList(hosts)
+	c.trustedProxies = splitList(proxies)
 	c.token = upstream.Token(strings.TrimSpace(getenv("MODELSLAB_AGENT_TOKEN")))
 	// A secret, like the token: environment only.
 	c.sessionSecret = []byte(getenv("MODELSLAB_SESSION_SECRET"))

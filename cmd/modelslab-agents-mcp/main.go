@@ -108,7 +108,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	hopts := server.HTTPOptions{AllowedOrigins: cfg.allowedOrigins, AllowedHosts: cfg.allowedHosts, SessionSecret: cfg.sessionSecret,
-		DrainDelay: cfg.drainDelay}
+		DrainDelay: cfg.drainDelay, MaxSessions: cfg.maxSessions, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst,
+		TrustedProxies: cfg.trustedProxies}
 	if sb != nil {
 		// The sandbox's own REST API and outbox on the same port, for curl and tests.
 		hopts.Mounts = map[string]http.Handler{"/api/agents/v1/": sb, "/sandbox/": sb}

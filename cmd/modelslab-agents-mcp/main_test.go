@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 )
 
@@ -42,7 +43,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	want := &config{
 		command: "http", baseURL: upstream.DefaultBaseURL, timeout: upstream.DefaultTimeout,
 		logLevel: "info", logFormat: "json", addr: "127.0.0.1:8080", sessionSecret: []byte{},
-		drainDelay: 5 * time.Second,
+		drainDelay: 5 * time.Second, maxSessions: server.DefaultMaxSessions,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -90,6 +91,19 @@ func TestParseConfigFlagsAndEnv(t *testing.T) {
 			func(c *config) any { return c.allowedOrigins }, []string{"https://a.example.com", "https://b.example.com"}},
 		{[]string{"--allowed-hosts", "mcp.example.com"}, []string{"MODELSLAB_ALLOWED_HOSTS", "mcp.example.com"},
 			func(c *config) any { return c.allowedHosts }, []string{"mcp.example.com"}},
+		// Running as a service (issue 13).
+		{[]string{"--metrics-addr", "127.0.0.1:9090"}, []string{"MODELSLAB_METRICS_ADDR", "127.0.0.1:9090"},
+			func(c *config) any { return c.metricsAddr }, "127.0.0.1:9090"},
+		{[]string{"--drain-delay", "0s"}, []string{"MODELSLAB_DRAIN_DELAY", "0s"},
+			func(c *config) any { return c.drainDelay }, time.Duration(0)},
+		{[]string{"--max-sessions", "200"}, []string{"MODELSLAB_MAX_SESSIONS", "200"},
+			func(c *config) any { return c.maxSessions }, 200},
+		{[]string{"--rate-limit", "2.5"}, []string{"MODELSLAB_RATE_LIMIT", "2.5"},
+			func(c *config) any { return c.rateLimit }, 2.5},
+		{[]string{"--rate-burst", "7"}, []string{"MODELSLAB_RATE_BURST", "7"},
+			func(c *config) any { return c.rateBurst }, 7},
+		{[]string{"--trusted-proxies", "10.0.0.0/8, 192.0.2.1"}, []string{"MODELSLAB_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1"},
+			func(c *config) any { return c.trustedProxies }, []string{"10.0.0.0/8", "192.0.2.1"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.flag[0], func(t *testing.T) {
@@ -187,6 +201,11 @@ func TestParseConfigErrors(t *testing.T) {
 		{"env bool", []string{"http"}, []string{"MODELSLAB_READ_ONLY", "yes"}, `MODELSLAB_READ_ONLY="yes": want 1, true, 0 or false`},
 		{"env bool sandbox", []string{"http"}, []string{"MODELSLAB_SANDBOX", "on"}, `MODELSLAB_SANDBOX="on"`},
 		{"env bool reveal", []string{"stdio"}, []string{"MODELSLAB_REVEAL_TOKENS", "always"}, `MODELSLAB_REVEAL_TOKENS="always"`},
+		{"drain delay negative", []string{"http", "--drain-delay", "-1s"}, nil, "--drain-delay must not be negative"},
+		{"env drain delay", []string{"http"}, []string{"MODELSLAB_DRAIN_DELAY", "5"}, `MODELSLAB_DRAIN_DELAY="5": want a Go duration`},
+		{"max sessions zero", []string{"http", "--max-sessions", "0"}, nil, "--max-sessions 0: want a positive number, or -1"},
+		{"env max sessions", []string{"http"}, []string{"MODELSLAB_MAX_SESSIONS", "lots"}, `MODELSLAB_MAX_SESSIONS="lots": want a number`},
+		{"rate limit negative", []string{"http", "--rate-limit", "-3"}, nil, "--rate-limit and --rate-burst must not be negative"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

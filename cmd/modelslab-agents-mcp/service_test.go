@@ -97,3 +97,11 @@ func TestRunMetricsListener(t *testing.T) {
 		t.Errorf("/mcp on the metrics port: HTTP %d", st)
 	}
 }
+
+// A bad trusted proxy stops the start-up with the value named.
+func TestRunBadTrustedProxy(t *testing.T) {
+	_, _, err := runCmd(t, []string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--trusted-proxies", "10.0.0.0/99"}, env())
+	if err == nil || !strings.Contains(err.Error(), `trusted proxy "10.0.0.0/99"`) {
+		t.Errorf("got %v, want an error naming the proxy", err)
+	}
+}
