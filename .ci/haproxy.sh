@@ -11,6 +11,6 @@ cd "$(dirname "$0")/.."
 if ! command -v haproxy >/dev/null; then
   apt-get update -qq >/dev/null && apt-get install -y -qq haproxy >/dev/null
 fi
-haproxy -v | head -1
+haproxy -v | sed -n 1p  # sed reads to the end: head would leave haproxy a SIGPIPE, fatal under pipefail
 MODELSLAB_TEST_HAPROXY=$(command -v haproxy) \
   go test -count=1 -timeout 5m -run '^TestReplicasBehindHAProxy$' -v ./cmd/modelslab-agents-mcp
