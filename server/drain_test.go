@@ -81,3 +81,29 @@ func waitFor(t *testing.T, within time.Duration, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Ctrl-C (the cause ErrInterrupted) skips the drain delay: nobody is waiting
+// to move traffic away from a terminal's server.
+func TestDrainDelaySkippedOnInterrupt(t *testing.T) {
+	e := newEnv(t)
+	hs, err := NewHTTP(e.opts(), HTTPOptions{DrainDelay: time.Minute}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ctx, ln) }()
+	cancel(ErrInterrupted)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve waited out the drain delay after an interrupt")
+	}
+}

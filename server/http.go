@@ -176,7 +176,7 @@ func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.draining.Store(true)
-	if d := s.hopts.DrainDelay; d > 0 {
+	if d := s.hopts.DrainDelay; d > 0 && !errors.Is(context.Cause(ctx), ErrInterrupted) {
 		// Still serving: the load balancer sees /readyz fail and moves the
 		// traffic; closing the listener at once would fail what it still sends.
 		s.log.Info().Dur("drain_delay", d).Msg("stopping: /readyz answers 503, serving on for the drain delay")
@@ -191,30 +191,6 @@ func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
 		return serveErr
 	}
 	return err
-}
-
-// evict frees mcp-go's state for a session the cap pushed out, through the
-// DELETE a client would send: mcp-go's own cleanup, nothing reached into.
-func (s *HTTPServer) evict(id string) {
-	req, err := http.NewRequest(http.MethodDelete, "/mcp", nil)
-	if err != nil {
-		return
-	}
-	req.Header.Set("Mcp-Session-Id", id)
-	s.mcp.ServeHTTP(discardWriter{h: http.Header{}}, req)
-}
-
-// closeWhileDraining asks clients to close each connection after its answer
-// once draining has begun: keep-alive connections then end between requests,
-// while the shutdown that follows would close idle ones under a request in
-// flight to them.
-func (s *HTTPServer) closeWhileDraining(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.draining.Load() {
-			w.Header().Set("Connection", "close")
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // limitBody answers 413 to a body over the limit, before mcp-go reads it.

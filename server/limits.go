@@ -197,6 +197,17 @@ func (c *sessionCap) len() int {
 	return len(c.entries)
 }
 
+// evict frees mcp-go's state for a session the cap pushed out, through the
+// DELETE a client would send: mcp-go's own cleanup, nothing reached into.
+func (s *HTTPServer) evict(id string) {
+	req, err := http.NewRequest(http.MethodDelete, "/mcp", nil)
+	if err != nil {
+		return
+	}
+	req.Header.Set("Mcp-Session-Id", id)
+	s.mcp.ServeHTTP(discardWriter{h: http.Header{}}, req)
+}
+
 // discardWriter is the response writer of an eviction's internal DELETE.
 type discardWriter struct{ h http.Header }
 

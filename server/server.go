@@ -21,6 +21,8 @@ type Options struct {
 	Version string
 	Client  *upstream.Client
 	Logger  zerolog.Logger
+	// Metrics, when set, records tool calls and HTTP sessions.
+	Metrics *Metrics
 	// ReadOnly publishes and accepts only actions that change nothing.
 	ReadOnly bool
 	// Toolsets limits the published tools; empty means all.
@@ -30,8 +32,6 @@ type Options struct {
 	// EnvToken is MODELSLAB_AGENT_TOKEN: the starting token over stdio, and the
 	// fallback over HTTP when the server listens on loopback only.
 	EnvToken upstream.Token
-	// Metrics, when set, records tool calls and HTTP sessions.
-	Metrics *Metrics
 }
 
 const instructions = `This server manages a ModelsLab account through the Agent Control Plane.

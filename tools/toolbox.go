@@ -36,16 +36,16 @@ type Credentials interface {
 type Deps struct {
 	Client *upstream.Client
 	Creds  Credentials
+	// ObserveCall, when set, is called once per tool call when it ends (for
+	// metrics). action is as the caller sent it: the observer must check it.
+	// outcome is "ok", "panic" or the error kind of the result.
+	ObserveCall func(tool, action, outcome string, d time.Duration)
 	// RevealTokens returns bearer tokens whole in results; otherwise they are masked.
 	RevealTokens bool
 	// HTTP selects the wording of authentication hints: over HTTP the caller sends
 	// a header, over stdio the server keeps the token.
 	HTTP   bool
 	Logger zerolog.Logger
-	// ObserveCall, when set, is called once per tool call when it ends (for
-	// metrics). action is as the caller sent it: the observer must check it.
-	// outcome is "ok", "panic" or the error kind of the result.
-	ObserveCall func(tool, action, outcome string, d time.Duration)
 }
 
 // Filter selects what is published.

@@ -58,14 +58,14 @@ type Config struct {
 	// MaxRateLimitWait is the longest Retry-After that an idempotent request waits
 	// out on a 429 before retrying; a longer one is returned to the caller at once.
 	MaxRateLimitWait time.Duration
+	// OnAttempt, when set, is called after every attempt (for metrics). It runs
+	// on the caller's goroutine and must not block.
+	OnAttempt func(Attempt)
 	// Transport carries the requests; nil means a pooled *http.Transport sized for
 	// many concurrent sessions. The sandbox supplies an in-process one.
 	Transport http.RoundTripper
 	// Logger receives one debug line per attempt (never a body or a header).
 	Logger zerolog.Logger
-	// OnAttempt, when set, is called after every attempt (for metrics). It runs
-	// on the caller's goroutine and must not block.
-	OnAttempt func(Attempt)
 }
 
 // Attempt describes one HTTP attempt, as OnAttempt receives it. It carries no

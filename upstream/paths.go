@@ -4,7 +4,6 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 )
 
 // idPath validates a numeric id and renders it into a path: ids are positive
@@ -28,23 +27,4 @@ func uuidPath(prefix, name, id, suffix string) (string, error) {
 	}
 	// A validated UUID needs no escaping; escape anyway so the rule holds if the check is ever loosened.
 	return prefix + url.PathEscape(id) + suffix, nil
-}
-
-// routeTemplate turns an already validated path into its template for metrics:
-// numeric segments become {id}, UUIDs {invite_id}, and anything else that is
-// not a plain lower-case word {param}, so no id ever becomes a label value.
-func routeTemplate(path string) string {
-	segs := strings.Split(path, "/")
-	for i, s := range segs {
-		switch {
-		case s == "":
-		case strings.Trim(s, "0123456789") == "":
-			segs[i] = "{id}"
-		case isUUID(s):
-			segs[i] = "{invite_id}"
-		case strings.Trim(s, "abcdefghijklmnopqrstuvwxyz-") != "":
-			segs[i] = "{param}"
-		}
-	}
-	return strings.Join(segs, "/")
 }

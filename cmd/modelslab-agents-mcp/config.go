@@ -159,7 +159,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.Float64Var(&c.rateLimit, "rate-limit", envNumber("MODELSLAB_RATE_LIMIT", 0), "http: requests a second to /mcp per client address, beyond which the answer is 429 with Retry-After; 0: no limit (MODELSLAB_RATE_LIMIT)")
 	fs.IntVar(&c.rateBurst, "rate-burst", int(envNumber("MODELSLAB_RATE_BURST", 0)), "http: requests a client address may send at once above --rate-limit; 0: twice the rate (MODELSLAB_RATE_BURST)")
 	fs.StringVar(&proxies, "trusted-proxies", getenv("MODELSLAB_TRUSTED_PROXIES"), "http: comma list of proxy CIDRs or addresses whose X-Forwarded-For names the client for --rate-limit; otherwise the client is the connection's peer (MODELSLAB_TRUSTED_PROXIES)")
-	fs.DurationVar(&c.drainDelay, "drain-delay", envDuration("MODELSLAB_DRAIN_DELAY", 5*time.Second), "http: on SIGTERM, answer 503 on /readyz and keep serving this long so a load balancer moves away, then finish in-flight calls and exit; 0: at once (MODELSLAB_DRAIN_DELAY)")
+	fs.DurationVar(&c.drainDelay, "drain-delay", envDuration("MODELSLAB_DRAIN_DELAY", 5*time.Second), "http: on SIGTERM, answer 503 on /readyz and keep serving this long so a load balancer moves away, then finish in-flight calls and exit; SIGINT (Ctrl-C) skips it; 0: at once (MODELSLAB_DRAIN_DELAY)")
 	if envErr != nil {
 		return nil, envErr
 	}

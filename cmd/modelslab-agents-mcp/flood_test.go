@@ -166,7 +166,8 @@ func TestFloodOfHandshakes(t *testing.T) {
 	if f := good.failures.Load(); f > 0 {
 		t.Errorf("the well-behaved client saw %d failures, e.g. %v", f, good.lastFailure.Load())
 	}
-	if len(lat) < int(elapsed/(40*time.Millisecond)) {
+	// It calls every 20 ms; at least ten answered calls a second is being served.
+	if len(lat) < int(elapsed/(100*time.Millisecond)) {
 		t.Errorf("the well-behaved client made only %d calls in %v", len(lat), elapsed)
 	}
 	if os.Getenv("MODELSLAB_FLOOD_ARGS") == "" {

@@ -31,7 +31,7 @@ var (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
@@ -40,6 +40,29 @@ func main() {
 		}
 		os.Exit(exitCode(err))
 	}
+}
+
+// signalContext ends on SIGINT or SIGTERM, with server.ErrInterrupted as the
+// cause for SIGINT (Ctrl-C skips the drain delay meant for load balancers).
+// After the first signal the default handling is back, so a second one ends
+// the process at once.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case sig := <-sigs:
+			signal.Stop(sigs)
+			if sig == os.Interrupt {
+				cancel(server.ErrInterrupted)
+			} else {
+				cancel(nil)
+			}
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(sigs); cancel(nil) }
 }
 
 func exitCode(err error) int {

@@ -5,8 +5,11 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -103,5 +106,81 @@ func TestRunBadTrustedProxy(t *testing.T) {
 	_, _, err := runCmd(t, []string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--trusted-proxies", "10.0.0.0/99"}, env())
 	if err == nil || !strings.Contains(err.Error(), `trusted proxy "10.0.0.0/99"`) {
 		t.Errorf("got %v, want an error naming the proxy", err)
+	}
+}
+
+// TestSignalsAndTheDrainDelay runs the binary: SIGTERM keeps it serving for
+// --drain-delay with /readyz at 503; SIGINT (Ctrl-C) exits without the
+// default 5s delay.
+func TestSignalsAndTheDrainDelay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	start := func(args ...string) (*exec.Cmd, string, <-chan error) {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"http", "--sandbox", "--addr", "127.0.0.1:0"}, args...)...)
+		cmd.Env = childEnv()
+		out := &lockedBuffer{}
+		cmd.Stderr = out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		t.Cleanup(func() { _ = cmd.Process.Kill() })
+		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			if m := endpointRe.FindStringSubmatch(out.String()); m != nil {
+				return cmd, strings.TrimSuffix(m[1], "/mcp"), exited
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no endpoint:\n%s", out)
+			}
+		}
+	}
+	readyz := func(base string) int {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	const delay = 1500 * time.Millisecond
+	cmd, base, exited := start("--drain-delay", delay.String())
+	if st := readyz(base); st != http.StatusOK {
+		t.Fatalf("readyz before SIGTERM: %d", st)
+	}
+	sent := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for st := readyz(base); st != http.StatusServiceUnavailable; st = readyz(base) {
+		if time.Since(sent) > delay/2 {
+			t.Fatalf("readyz still %d %v after SIGTERM", st, time.Since(sent))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st, _ := http.Get(base + "/healthz"); st == nil || st.StatusCode != http.StatusOK {
+		t.Error("not serving during the drain delay")
+	}
+	if err := <-exited; err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
+	}
+	if d := time.Since(sent); d < delay {
+		t.Errorf("exited %v after SIGTERM, before the %v drain delay", d, delay)
+	}
+
+	cmd, _, exited = start() // the default drain delay, 5s
+	sent = time.Now()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-exited; err != nil {
+		t.Errorf("exit after SIGINT: %v", err)
+	}
+	if d := time.Since(sent); d > 3*time.Second {
+		t.Errorf("Ctrl-C took %v: the drain delay is for load balancers", d)
 	}
 }
