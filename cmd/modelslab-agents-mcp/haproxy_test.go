@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,9 +46,11 @@ const (
 	lbPassword       = "load-test-password"
 )
 
-// The configuration under test. Health checks hit /readyz every 100ms, so a
-// draining replica leaves the rotation within about 100ms, well inside its
-// drain delay. Retries cover what can still go wrong without a request being
+// The configuration under test. Health checks hit /readyz every 100ms and two
+// failures take a replica out, so a draining one leaves the rotation within
+// about 200ms, well inside its drain delay; a check may take up to 1s (the
+// default is the interval, and on a busy machine one slow answer would take a
+// healthy replica out, and with two of three out, every request gets 503). Retries cover what can still go wrong without a request being
 // served twice: a connection refused (conn-failure), or closed before the
 // request was read (empty-response: Go's Shutdown only closes idle
 // connections, and a draining replica asks for Connection: close); both are
@@ -78,7 +81,8 @@ backend replicas
     option httpchk
     http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host localhost
     http-check expect status 200
-    default-server check inter 100ms fall 1 rise 2
+    timeout check 1s
+    default-server check inter 100ms fall 2 rise 2
     http-response set-header X-Served-By %%[srv_name]
 %[2]s`
 
@@ -250,10 +254,32 @@ func TestReplicasBehindHAProxy(t *testing.T) {
 	if fe["hrsp_5xx"] != "0" {
 		t.Errorf("HAProxy answered %s requests with 5xx", fe["hrsp_5xx"])
 	}
+	// Only the stopped replica ever left the rotation.
+	for _, line := range strings.Split(lb.log.String(), "\n") {
+		if m := haproxyStateLine.FindStringSubmatch(line); m != nil && !strings.Contains(line, "[WARNING]") {
+			t.Logf("HAProxy: %s", strings.TrimSpace(line))
+			if m[1] != reps[1].name && m[2] == "DOWN" {
+				t.Errorf("HAProxy took %s out of the rotation, which was never stopped", m[1])
+			}
+		}
+	}
 	if t.Failed() {
-		t.Logf("HAProxy log (last 4 KiB):\n%s", tail(lb.log.String(), 4096))
+		var bad []string
+		for _, line := range strings.Split(lb.log.String(), "\n") {
+			if haproxyErrLine.MatchString(line) {
+				bad = append(bad, line)
+			}
+		}
+		t.Logf("HAProxy log lines with a 4xx/5xx or an error state (%d):\n%s", len(bad), strings.Join(bad[:min(len(bad), 40)], "\n"))
+		t.Logf("HAProxy log (last 2 KiB):\n%s", tail(lb.log.String(), 2048))
 	}
 }
+
+// haproxyErrLine matches an httplog line whose status is 4xx/5xx or whose
+// termination state is not "----" (the first flag is the cause of an abort).
+var haproxyStateLine = regexp.MustCompile(`Server replicas/(\S+) is (UP|DOWN)`)
+
+var haproxyErrLine = regexp.MustCompile(`\] \S+ \S+ \S+ ([45]\d\d|-1) `)
 
 func copyCounts(m map[string]int) map[string]int {
 	out := make(map[string]int, len(m))
