@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -211,7 +212,7 @@ func TestReplicasBehindHAProxy(t *testing.T) {
 	// Control-plane side: every request carried its own caller's token, and
 	// each account holds exactly the keys its client created.
 	up.mu.Lock()
-	byToken := copyCounts(up.byToken)
+	byToken := maps.Clone(up.byToken)
 	up.mu.Unlock()
 	for i, res := range load.results {
 		if res.err != nil {
@@ -281,14 +282,6 @@ var haproxyStateLine = regexp.MustCompile(`Server replicas/(\S+) is (UP|DOWN)`)
 
 var haproxyErrLine = regexp.MustCompile(`\] \S+ \S+ \S+ ([45]\d\d|-1) `)
 
-func copyCounts(m map[string]int) map[string]int {
-	out := make(map[string]int, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 func tail(s string, n int) string {
 	if len(s) > n {
 		return s[len(s)-n:]
@@ -328,7 +321,7 @@ func (c *callCounter) add(server string) {
 func (c *callCounter) snapshot() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return copyCounts(c.byServer)
+	return maps.Clone(c.byServer)
 }
 
 func (c *callCounter) total() int {
