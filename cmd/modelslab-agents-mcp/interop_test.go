@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -243,60 +244,99 @@ func startHTTP(t *testing.T, bin, era string, opts ...startOpts) *harness {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	h := &harness{t: t, transport: "http", era: era, stderr: &lockedBuffer{}}
-	cmd := exec.Command(bin, append([]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--drain-delay", "0"}, o.args...)...)
-	cmd.Env = childEnv()
-	cmd.Stderr = h.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	// Cleanup runs after the client closed (registered later, runs first):
-	// SIGINT must drain and exit 0; SIGKILL if it does not, so nothing leaks.
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("server exited with %v after SIGINT\nstderr:\n%s", err, h.stderr)
-			}
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-			t.Errorf("server still running 5s after SIGINT; killed\nstderr:\n%s", h.stderr)
-		}
-	})
-
-	var endpoint string
-	deadline := time.Now().Add(10 * time.Second)
-	for endpoint == "" {
-		if m := endpointRe.FindStringSubmatch(h.stderr.String()); m != nil {
-			endpoint = m[1]
-			break
-		}
-		select {
-		case err := <-exited:
-			exited <- err // for the cleanup
-			t.Fatalf("server exited early (%v)\nstderr:\n%s", err, h.stderr)
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no MCP endpoint line on stderr after 10s:\n%s", h.stderr)
-		}
-	}
+	h := &harness{t: t, transport: "http", era: era}
+	// No drain delay: nothing balances load here, and cleanup waits 5s at most.
+	p := startServer(t, bin, procOptions{}, append([]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--drain-delay", "0"}, o.args...)...)
+	h.stderr = p.stderr
 
 	httpClient := &http.Client{Transport: bearerTransport{h: h, base: http.DefaultTransport}, Timeout: 15 * time.Second}
-	connect(t, h, &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: httpClient, MaxRetries: -1}, o)
+	connect(t, h, &mcp.StreamableClientTransport{Endpoint: p.endpoint, HTTPClient: httpClient, MaxRetries: -1}, o)
 	t.Cleanup(func() { h.cs.Close() })
 
 	// The handshake era runs on a session; the newest era must have none.
 	if sid := h.cs.ID(); (era == eraHandshake) != (sid != "") {
 		t.Errorf("session id %q in era %s", sid, era)
 	}
+	h.outbox = httpOutbox(strings.TrimSuffix(p.endpoint, "/mcp") + "/sandbox/outbox")
+	return h
+}
 
-	outboxURL := strings.TrimSuffix(endpoint, "/mcp") + "/sandbox/outbox"
-	h.outbox = func(email string) ([]mail, error) {
+// serverProc is a running `http` or `sandbox` child process.
+type serverProc struct {
+	cmd      *exec.Cmd
+	stderr   *lockedBuffer
+	endpoint string        // the MCP endpoint URL it printed
+	exited   chan struct{} // closed once it has exited; waitErr is then set
+	waitErr  error
+}
+
+// procOptions are the extras of a child process: environment variables
+// (MODELSLAB_* ones are otherwise cleared) and a second destination for its stderr.
+type procOptions struct {
+	env []string
+	tee io.Writer
+}
+
+// startServer runs bin with args (an http server on 127.0.0.1:0) and waits for
+// the endpoint line on stderr. Cleanup stops it with SIGINT unless it already
+// exited: either way it must have exited 0 (drained), and it is killed if it
+// does not within 5s.
+func startServer(t *testing.T, bin string, o procOptions, args ...string) *serverProc {
+	t.Helper()
+	p := &serverProc{cmd: exec.Command(bin, args...), stderr: &lockedBuffer{}, exited: make(chan struct{})}
+	p.cmd.Env = childEnv(o.env...)
+	p.cmd.Stderr = p.stderr
+	if o.tee != nil {
+		p.cmd.Stderr = io.MultiWriter(p.stderr, o.tee)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.waitErr = p.cmd.Wait(); close(p.exited) }()
+	// Registered before the clients' cleanups, so it runs after them.
+	t.Cleanup(func() {
+		select {
+		case <-p.exited:
+		default:
+			p.cmd.Process.Signal(syscall.SIGINT)
+		}
+		select {
+		case <-p.exited:
+			if p.waitErr != nil {
+				t.Errorf("%v exited with %v\nstderr:\n%s", args, p.waitErr, p.stderr)
+			}
+		case <-time.After(5 * time.Second):
+			p.cmd.Process.Kill()
+			<-p.exited
+			t.Errorf("%v still running 5s after SIGINT; killed\nstderr:\n%s", args, p.stderr)
+		}
+	})
+	p.endpoint = p.waitLine(t, endpointRe)
+	return p
+}
+
+// waitLine waits (10s at most) for re to match the process's stderr and
+// returns the first submatch.
+func (p *serverProc) waitLine(t *testing.T, re *regexp.Regexp) string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if m := re.FindStringSubmatch(p.stderr.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case <-p.exited:
+			t.Fatalf("%v exited early (%v)\nstderr:\n%s", p.cmd.Args, p.waitErr, p.stderr)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no line matching %s on stderr after 10s:\n%s", re, p.stderr)
+		}
+	}
+}
+
+// httpOutbox reads a sandbox's mails from its GET /sandbox/outbox.
+func httpOutbox(outboxURL string) func(email string) ([]mail, error) {
+	return func(email string) ([]mail, error) {
 		resp, err := http.Get(outboxURL + "?email=" + url.QueryEscape(email))
 		if err != nil {
 			return nil, err
@@ -310,7 +350,6 @@ func startHTTP(t *testing.T, bin, era string, opts ...startOpts) *harness {
 		}
 		return body.Data, json.NewDecoder(resp.Body).Decode(&body)
 	}
-	return h
 }
 
 // waitMail returns the newest mail of kind to email. Over stdio the log line
