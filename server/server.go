@@ -4,7 +4,9 @@
 package server
 
 import (
+	"fmt"
 	"log/slog"
+	"strings"
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
@@ -30,6 +32,9 @@ type Options struct {
 	// EnvToken is MODELSLAB_AGENT_TOKEN: the starting token over stdio, and the
 	// fallback over HTTP when the server listens on loopback only.
 	EnvToken upstream.Token
+	// Outbox, set in sandbox mode only, publishes the sandbox's outbox as MCP
+	// resources (OutboxURI).
+	Outbox Outbox
 }
 
 const instructions = `This server manages a ModelsLab account through the Agent Control Plane.
@@ -47,6 +52,10 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 	if err != nil {
 		return nil, err
 	}
+	if len(ts) == 0 {
+		// A server with nothing to call is a configuration mistake, not a mode.
+		return nil, noToolError(opts)
+	}
 	sopts := []mcpserver.ServerOption{
 		mcpserver.WithToolCapabilities(false),
 		mcpserver.WithInstructions(instructions),
@@ -62,7 +71,15 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 	}
 	s := mcpserver.NewMCPServer(Name, opts.Version, sopts...)
 	s.AddTools(ts...)
+	if opts.Outbox != nil {
+		addOutboxResources(s, opts.Outbox)
+	}
 	return s, nil
+}
+
+func noToolError(opts Options) error {
+	return fmt.Errorf("no tool left to publish: --read-only keeps only the actions that change nothing, and toolsets %s have none; "+
+		"drop --read-only or add a toolset such as tokens, profile, api-keys or teams", strings.Join(opts.Toolsets, ", "))
 }
 
 // debugEnabled reports whether the logger writes debug lines.
