@@ -151,7 +151,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	log.Info().Str("addr", displayAddr(cfg.addr, ln.Addr())).Str("base_url", opts.Client.BaseURL()).Bool("sandbox", sb != nil).Bool("read_only", cfg.readOnly).
 		Msg("serving MCP over streamable HTTP at /mcp")
-	return hs.Serve(ctx, ln)
+	if err := hs.Serve(ctx, ln); err != nil {
+		return err
+	}
+	// Said, because `go run` reports exit status 1 after a Ctrl-C whatever the server did.
+	log.Info().Msg("stopped: every in-flight call finished")
+	return nil
 }
 
 // displayAddr is the listen address as the user gave it (0.0.0.0 stays
