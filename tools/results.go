@@ -16,10 +16,12 @@ import (
 // successBody is the structured content of a successful call; the text block
 // carries the same JSON for clients that only read text.
 type successBody struct {
-	Action    string          `json:"action"`
-	Data      json.RawMessage `json:"data"`
-	RequestID string          `json:"request_id,omitempty"`
-	Notes     []string        `json:"notes,omitempty"`
+	Action    string             `json:"action"`
+	Data      json.RawMessage    `json:"data"`
+	List      *listInfo          `json:"list,omitempty"`
+	RequestID string             `json:"request_id,omitempty"`
+	Notes     []string           `json:"notes,omitempty"`
+	Warnings  []upstream.Warning `json:"warnings,omitempty"`
 }
 
 func successResult(action string, out *outcome) *mcp.CallToolResult {
@@ -27,7 +29,10 @@ func successResult(action string, out *outcome) *mcp.CallToolResult {
 	if len(data) == 0 {
 		data = json.RawMessage("null")
 	}
-	body := successBody{Action: action, Data: data, RequestID: out.requestID, Notes: out.notes}
+	body := successBody{Action: action, Data: data, List: out.list, RequestID: out.requestID, Notes: out.notes, Warnings: out.warnings}
+	if len(out.warnings) > 0 {
+		body.Notes = append(body.Notes, "ModelsLab's answer differs from this server's contract in the fields under warnings; data is shown exactly as ModelsLab sent it.")
+	}
 	raw, err := marshalText(body)
 	if err != nil {
 		// Data is upstream JSON the client already parsed; this cannot happen short of a bug.
@@ -141,6 +146,9 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		b.WriteString("\n" + stp.note)
 		info.Message += " (" + stp.note + ")"
 	}
+	if stp != nil && stp.next != "" {
+		info.NextStep = stp.next
+	}
 	if info.NextStep != "" {
 		b.WriteString("\nNext step: " + info.NextStep)
 	}
@@ -229,6 +237,7 @@ func notFoundHint(tool string) string {
 type stepError struct {
 	err  error
 	note string
+	next string // replaces the next step the error would suggest
 }
 
 func (e *stepError) Error() string { return e.err.Error() }

@@ -56,30 +56,6 @@ const maxSafeInt = 1<<53 - 1
 // echoLimit is how many characters of a bad value an error may quote.
 const echoLimit = 40
 
-// inputSecretParams are never echoed in errors (nor their positions).
-var inputSecretParams = map[string]bool{
-	"password": true, "password_confirmation": true, "current_password": true,
-	"token": true, "verification_code": true,
-}
-
-// inputMultilineParams may contain line breaks and tabs; every other string
-// is a single line.
-var inputMultilineParams = map[string]bool{"about_me": true, "notes": true}
-
-// inputParamHints are the hints for a missing or malformed parameter that
-// say where a model gets the value.
-var inputParamHints = map[string]string{
-	"key_id":                "pass the numeric id from the list action",
-	"token_id":              "pass the numeric id from the list action",
-	"member_id":             "pass the numeric id from the list action",
-	"invite_id":             "pass the invite_id from the invitation, unchanged",
-	"verification_code":     "read the code from the verification email (the sandbox outbox)",
-	"token":                 "use the reset token from the email that forgot-password sent",
-	"password_confirmation": "repeat the new password",
-	"email":                 "pass an address like name@example.com",
-	"account_username":      "pass the username of the team account",
-}
-
 // actionSynonyms maps words models often use to this project's action names.
 var actionSynonyms = map[string]string{
 	"remove": "delete", "destroy": "delete", "del": "delete",
@@ -118,6 +94,7 @@ type paramSchema struct {
 	items     *paramSchema
 	secret    bool
 	multiline bool
+	hint      string   // ParamSpec.Hint
 	item      bool     // the items schema of an array
 	usedBy    []string // actions that take it, in spec order
 }
@@ -220,6 +197,11 @@ func NewValidator(spec ToolSpec, schema []byte) (*Validator, error) {
 		if err != nil {
 			return fail("%v", err)
 		}
+		rule := spec.Params[name]
+		p.secret, p.multiline, p.hint = rule.Secret, rule.Multiline, rule.Hint
+		if p.items != nil {
+			p.items.secret, p.items.multiline, p.items.hint = rule.Secret, rule.Multiline, rule.Hint
+		}
 		v.params[name] = p
 		v.paramNames = append(v.paramNames, name)
 	}
@@ -271,14 +253,18 @@ func NewValidator(spec ToolSpec, schema []byte) (*Validator, error) {
 			return fail("property %q is used by no action", p.name)
 		}
 	}
+	for name := range spec.Params {
+		if v.params[name] == nil {
+			return fail("Params declares %q, which is not a schema property", name)
+		}
+	}
 	return v, nil
 }
 
 // parseParamSchema reads one property (or array items) schema, refusing
 // keywords Validate would not enforce.
 func parseParamSchema(name string, m map[string]any, isItems bool) (*paramSchema, error) {
-	p := &paramSchema{name: name, maxLen: -1, maxItems: -1, item: isItems,
-		secret: inputSecretParams[name], multiline: inputMultilineParams[name]}
+	p := &paramSchema{name: name, maxLen: -1, maxItems: -1, item: isItems}
 	switch m["type"] {
 	case "string":
 		p.kind = paramString
@@ -620,7 +606,7 @@ func takesText(rule *actionRule) string {
 }
 
 func missingHint(rule *actionRule, p *paramSchema) string {
-	if h := inputParamHints[p.name]; h != "" {
+	if h := p.hint; h != "" {
 		return h
 	}
 	names := make([]string, len(rule.req))
@@ -640,7 +626,7 @@ func checkValue(p *paramSchema, val any, required bool, out *argValue) *InputErr
 			return typeError(p, val)
 		}
 		if s == "" && required {
-			return &InputError{Problem: "is required and must not be empty", Hint: inputParamHints[p.name]}
+			return &InputError{Problem: "is required and must not be empty", Hint: p.hint}
 		}
 		if e := checkString(p, s); e != nil {
 			return e
@@ -765,7 +751,7 @@ func checkString(p *paramSchema, s string) *InputError {
 }
 
 func uuidError(p *paramSchema, s string) *InputError {
-	h := inputParamHints[p.name]
+	h := p.hint
 	if h == "" {
 		h = "pass the UUID unchanged"
 	}
@@ -977,7 +963,7 @@ func expectText(p *paramSchema) string {
 }
 
 func hintFor(p *paramSchema) string {
-	if h := inputParamHints[p.name]; h != "" {
+	if h := p.hint; h != "" {
 		return h
 	}
 	switch p.kind {

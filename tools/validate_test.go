@@ -34,6 +34,16 @@ var validators = sync.OnceValues(func() (map[string]*Validator, error) {
 	return out, nil
 })
 
+// isSecretParam reports whether any tool declares the parameter secret.
+func isSecretParam(name string) bool {
+	for _, s := range Specs() {
+		if s.Params[name].Secret {
+			return true
+		}
+	}
+	return false
+}
+
 func mustValidator(t testing.TB, tool string) *Validator {
 	t.Helper()
 	vs, err := validators()
@@ -186,6 +196,9 @@ var goodCases = []goodCase{
 		eq(t, a.Has("device_name"), false)
 	}},
 	{"agent-auth", `{"action":"verify-email","verification_code":"483920"}`, false, nil},
+	{"agent-tokens", `{"action":"list","page":2}`, false, func(t *testing.T, a *Args) { eq(t, a.Int("page"), int64(2)) }},
+	{"agent-api-keys", `{"action":"list","page":3}`, false, func(t *testing.T, a *Args) { eq(t, a.Int("page"), int64(3)) }},
+	{"agent-teams", `{"action":"list","page":1}`, false, nil},
 	{"agent-auth", `{"action":"refresh"}`, false, nil},
 	{"agent-auth", `{"action":"refresh","token_expiry":"1_week","device_name":"ci"}`, false, nil},
 	{"agent-auth", `{"action":"logout"}`, false, nil},
@@ -517,7 +530,7 @@ func checkMessage(t testing.TB, msg string, args map[string]any) {
 		if !ok {
 			continue
 		}
-		if inputSecretParams[k] && len(s) >= 3 && strings.Contains(msg, s[:3]) {
+		if isSecretParam(k) && len(s) >= 3 && strings.Contains(msg, s[:3]) {
 			t.Errorf("message echoes secret %s: %q", k, msg)
 		}
 		if utf8.RuneCountInString(s) > echoLimit+5 && strings.Contains(msg, s) {
@@ -617,7 +630,7 @@ func TestNewValidatorRejectsMismatch(t *testing.T) {
 		}), `"color" is used by no action`},
 		{"duplicate action", withSpec(func(s *ToolSpec) { s.Actions = append(s.Actions, s.Actions[0]) }), raw, "declared twice"},
 		{"duplicate param", withSpec(func(s *ToolSpec) { s.Actions[1].Optional = []string{"name"} }), raw, "twice"},
-		{"AtLeastOne without optionals", withSpec(func(s *ToolSpec) { s.Actions[0].AtLeastOne = true }), raw, "AtLeastOne"},
+		{"AtLeastOne without optionals", withSpec(func(s *ToolSpec) { s.Actions[4].AtLeastOne = true }), raw, "AtLeastOne"},
 		{"combinator at root", keys, edit(func(m map[string]any) { m["oneOf"] = []any{} }), `unsupported keyword "oneOf"`},
 		{"$schema at root", keys, edit(func(m map[string]any) { m["$schema"] = "x" }), `"$schema"`},
 		{"additionalProperties open", keys, edit(func(m map[string]any) { m["additionalProperties"] = true }), "additionalProperties"},
@@ -628,6 +641,9 @@ func TestNewValidatorRejectsMismatch(t *testing.T) {
 		{"no description", keys, edit(func(m map[string]any) { delete(props(m)["notes"].(map[string]any), "description") }), "description"},
 		{"object type", keys, edit(func(m map[string]any) { props(m)["notes"].(map[string]any)["type"] = "object" }), "unsupported type"},
 		{"unnamed spec", ToolSpec{}, raw, "without a name"},
+		{"param rule for no property", withSpec(func(s *ToolSpec) {
+			s.Params = map[string]ParamSpec{"colour": {Secret: true}}
+		}), raw, `Params declares "colour"`},
 	}
 	for _, c := range cases {
 		_, err := NewValidator(c.spec, c.schema)
@@ -881,7 +897,7 @@ func FuzzValidate(f *testing.F) {
 				t.Fatalf("bad message (%d bytes): %q", len(msg), msg)
 			}
 			for k, val := range args {
-				if s, ok := val.(string); ok && inputSecretParams[k] && len(s) >= 16 && strings.Contains(msg, s) {
+				if s, ok := val.(string); ok && isSecretParam(k) && len(s) >= 16 && strings.Contains(msg, s) {
 					t.Fatalf("secret %s echoed: %q", k, msg)
 				}
 			}
