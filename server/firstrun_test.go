@@ -142,14 +142,19 @@ func TestSandboxOutboxResources(t *testing.T) {
 			}
 
 			email := "Newcomer+" + transport + "@Example.test"
-			if r := call(t, c, "agent-auth", map[string]any{"action": "signup", "email": email, "password": "a-long-password"}); r.isError {
-				t.Fatal(r.text)
+			signup := call(t, c, "agent-auth", map[string]any{"action": "signup", "email": email, "password": "a-long-password"})
+			if signup.isError {
+				t.Fatal(signup.text)
 			}
 			for _, uri := range []string{OutboxURI + "/" + email, OutboxURI + "/" + strings.ReplaceAll(email, "@", "%40")} {
 				text, err = readResource(t, c, uri)
 				var doc outboxDoc
 				if err != nil || json.Unmarshal([]byte(text), &doc) != nil || len(doc.Mails) != 1 || doc.Mails[0].Kind != "verification" || doc.Mails[0].Code == "" {
 					t.Fatalf("%s: %s, %v", uri, text, err)
+				}
+				// The signup result itself carries the same code, marked sandbox-only.
+				if !strings.Contains(signup.text, "SANDBOX ONLY") || !strings.Contains(signup.text, "verification_code "+doc.Mails[0].Code) {
+					t.Errorf("signup result lacks the sandbox note with the code: %s", signup.text)
 				}
 				r := call(t, c, "agent-auth", map[string]any{"action": "verify-email", "verification_code": doc.Mails[0].Code})
 				if uri == OutboxURI+"/"+email && r.isError {
@@ -185,6 +190,9 @@ func TestSandboxOutboxResources(t *testing.T) {
 	if rl, err := c.ListResources(context.Background(), mcp.ListResourcesRequest{}); err == nil && len(rl.Resources) > 0 {
 		t.Errorf("resources published without the sandbox: %+v", rl.Resources)
 	}
+	if r := call(t, c, "agent-auth", map[string]any{"action": "signup", "email": "plain@example.test", "password": "a-long-password"}); r.isError || strings.Contains(r.text, "SANDBOX") {
+		t.Errorf("signup without the outbox: %s", r.text)
+	}
 }
 
 // Read-only mode with only the auth toolset leaves nothing to call: refused at
@@ -202,5 +210,31 @@ func TestNoToolLeftIsRefused(t *testing.T) {
 	opts.Toolsets = []string{"auth", "tokens"}
 	if _, err := NewStdio(opts); err != nil {
 		t.Errorf("read-only with tokens still has agent-tokens list: %v", err)
+	}
+}
+
+// The instructions point to agent-auth login only where it is published, and
+// mention the outbox in sandbox mode.
+func TestInstructionsFollowTheConfiguration(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		opts      func(*Options)
+		login     bool
+		sandboxed bool
+	}{
+		{func(*Options) {}, true, false},
+		{func(o *Options) { o.ReadOnly = true }, false, false},
+		{func(o *Options) { o.Toolsets = []string{"profile"} }, false, false},
+		{func(o *Options) { o.Outbox = e.sb }, true, true},
+	} {
+		opts := e.opts()
+		tc.opts(&opts)
+		got := instructionsFor(opts)
+		if strings.Contains(got, `agent-auth action "login"`) != tc.login {
+			t.Errorf("%+v: login named = %v, want %v:\n%s", opts, !tc.login, tc.login, got)
+		}
+		if strings.Contains(got, OutboxURI) != tc.sandboxed {
+			t.Errorf("%+v: outbox named = %v:\n%s", opts, !tc.sandboxed, got)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream/sandbox"
 )
 
@@ -23,7 +24,18 @@ type Outbox interface {
 // OutboxURI is the sandbox-only resource with every mail; OutboxURI + "/" + an
 // email address is the mail sent to that address (RFC 6570 reserved expansion,
 // so the "@" may stay as it is).
-const OutboxURI = "sandbox://outbox"
+const OutboxURI = tools.SandboxOutboxURI
+
+// sandboxMail gives the tools the outbox, for their sandbox-only notes.
+func sandboxMail(ob Outbox) func(string) []tools.SandboxMail {
+	return func(email string) []tools.SandboxMail {
+		var out []tools.SandboxMail
+		for _, m := range ob.Outbox(email) {
+			out = append(out, tools.SandboxMail{Kind: m.Kind, To: m.To, Code: m.Code, InviteID: m.InviteID})
+		}
+		return out
+	}
+}
 
 // addOutboxResources publishes the outbox as MCP resources, in sandbox mode
 // only: over stdio there is no port for GET /sandbox/outbox, and a log line on

@@ -6,6 +6,7 @@ package server
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
@@ -46,9 +47,13 @@ Errors say what went wrong and the next step; nothing is sent to ModelsLab when 
 // newMCPServer builds the mcp-go server with the published tools.
 func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpserver.MCPServer, error) {
 	reveal := opts.RevealTokens || overHTTP // over HTTP the caller must send the token back
-	ts, err := tools.Build(tools.Deps{
+	deps := tools.Deps{
 		Client: opts.Client, Creds: creds, RevealTokens: reveal, HTTP: overHTTP, Logger: opts.Logger,
-	}, tools.Filter{ReadOnly: opts.ReadOnly, Toolsets: opts.Toolsets})
+	}
+	if opts.Outbox != nil {
+		deps.SandboxMail = sandboxMail(opts.Outbox)
+	}
+	ts, err := tools.Build(deps, tools.Filter{ReadOnly: opts.ReadOnly, Toolsets: opts.Toolsets})
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +63,7 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 	}
 	sopts := []mcpserver.ServerOption{
 		mcpserver.WithToolCapabilities(false),
-		mcpserver.WithInstructions(instructions),
+		mcpserver.WithInstructions(instructionsFor(opts)),
 		// Our handlers turn panics into tool results; this catches the rest of mcp-go's path.
 		mcpserver.WithRecovery(),
 	}
@@ -75,6 +80,24 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 		addOutboxResources(s, opts.Outbox)
 	}
 	return s, nil
+}
+
+// instructionsFor adapts the instructions to what is published: without
+// agent-auth's writes there is no login to point to, and in sandbox mode the
+// outbox is where the emails are.
+func instructionsFor(opts Options) string {
+	out := instructions
+	if opts.ReadOnly || (len(opts.Toolsets) > 0 && !slices.Contains(opts.Toolsets, "auth")) {
+		out = `This server manages a ModelsLab account through the Agent Control Plane.
+It does not publish agent-auth login here (read-only mode or toolsets): calls use the token the server was started with (MODELSLAB_AGENT_TOKEN) or, over HTTP, the request's Authorization header.
+Every tool takes an "action" parameter; each action's other parameters are listed in the tool's schema.
+Errors say what went wrong and the next step; nothing is sent to ModelsLab when the input is invalid.`
+	}
+	if opts.Outbox != nil {
+		out += "\nSANDBOX MODE (offline, made-up data): emails are not sent; the results of signup, resend-verification, forgot-password and team invitations carry the code in a note, and the resource " +
+			OutboxURI + "/{email} holds every email."
+	}
+	return out
 }
 
 func noToolError(opts Options) error {
