@@ -171,7 +171,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	fs.StringVar(&c.baseURL, "base-url", envOr("MODELSLAB_BASE_URL", upstream.DefaultBaseURL), "control-plane base URL (MODELSLAB_BASE_URL); credentials are only ever sent here")
 	fs.DurationVar(&c.timeout, "timeout", defTimeout, "bound on one upstream call, retries included (MODELSLAB_TIMEOUT)")
 	fs.StringVar(&c.logLevel, "log-level", envOr("MODELSLAB_LOG_LEVEL", "info"), "debug, info, warn or error; logs go to stderr and never carry a secret (MODELSLAB_LOG_LEVEL)")
-	fs.StringVar(&c.logFormat, "log-format", envOr("MODELSLAB_LOG_FORMAT", "auto"), "json or console; default: console when stderr is a terminal, json otherwise (MODELSLAB_LOG_FORMAT)")
+	fs.StringVar(&c.logFormat, "log-format", envOr("MODELSLAB_LOG_FORMAT", "auto"), "json, console, or auto: console when stderr is a terminal, json otherwise (MODELSLAB_LOG_FORMAT)")
 	fs.BoolVar(&c.readOnly, "read-only", envBool("MODELSLAB_READ_ONLY"), "publish and accept only actions that change nothing (MODELSLAB_READ_ONLY=1)")
 	fs.StringVar(&toolsets, "toolsets", getenv("MODELSLAB_TOOLSETS"), "comma list of auth, tokens, profile, api-keys, teams; empty means all (MODELSLAB_TOOLSETS)")
 	fs.BoolVar(&c.revealTokens, "reveal-tokens", envBool("MODELSLAB_REVEAL_TOKENS"), "stdio: return bearer tokens whole instead of masked (MODELSLAB_REVEAL_TOKENS=1)")

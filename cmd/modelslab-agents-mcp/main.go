@@ -140,7 +140,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		ln.Close()
 		return err
 	}
-	base := "http://" + displayAddr(cfg.addr, ln.Addr())
+	addr := displayAddr(cfg.addr, ln.Addr())
+	base := "http://" + addr
 	if sb != nil {
 		announceSandbox(stderr, sb, base)
 	}
@@ -149,7 +150,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if cfg.token != "" && !loopback {
 		log.Warn().Msg("MODELSLAB_AGENT_TOKEN is ignored: the server listens beyond loopback, where anyone who reaches the port would use it")
 	}
-	log.Info().Str("addr", displayAddr(cfg.addr, ln.Addr())).Str("base_url", opts.Client.BaseURL()).Bool("sandbox", sb != nil).Bool("read_only", cfg.readOnly).
+	log.Info().Str("addr", addr).Str("base_url", opts.Client.BaseURL()).Bool("sandbox", sb != nil).Bool("read_only", cfg.readOnly).
 		Msg("serving MCP over streamable HTTP at /mcp")
 	if err := hs.Serve(ctx, ln); err != nil {
 		return err
