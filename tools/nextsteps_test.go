@@ -342,3 +342,21 @@ func schemaOf(tool mcp.Tool) []byte {
 	raw, _ := json.Marshal(tool.InputSchema)
 	return raw
 }
+
+// Without agent-auth login, the tools' descriptions (which say "agent-auth
+// login") say where the token comes from instead.
+func TestDescriptionsSayWhenLoginIsMissing(t *testing.T) {
+	for _, f := range []tools.Filter{{}, {ReadOnly: true}, {Toolsets: []string{"profile"}}} {
+		h := newHarness(t, nil, f)
+		res, err := h.mcp.ListTools(context.Background(), mcp.ListToolsRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tool := range res.Tools {
+			says := strings.Contains(tool.Description, "does not publish agent-auth login")
+			if want := !h.published()["agent-auth login"]; says != want {
+				t.Errorf("%+v: %s says login is missing = %v, want %v", f, tool.Name, says, want)
+			}
+		}
+	}
+}

@@ -230,6 +230,11 @@ func (t *tool) definition(readOnly bool) mcp.Tool {
 	if readOnly {
 		desc += "\n\nThis server runs in read-only mode: only the actions that change nothing are available."
 	}
+	if !t.deps.offers("agent-auth", "login") {
+		// The descriptions say "Needs a logged-in session (agent-auth login)".
+		desc += "\n\nThis server does not publish agent-auth login (" + t.deps.whyNot("agent-auth") +
+			"): calls use the token the server was started with (MODELSLAB_AGENT_TOKEN) or, over HTTP, the request's Authorization header."
+	}
 	def := mcp.NewToolWithRawSchema(t.spec.Name, desc, t.rawSchema)
 	def.Annotations = mcp.ToolAnnotation{
 		Title:           t.spec.Title,
