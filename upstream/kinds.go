@@ -92,6 +92,8 @@ type Warning struct {
 	// Effect says what the server could not do because of it; empty when the
 	// field is only passed on.
 	Effect string `json:"effect,omitempty"`
+	// NeededBy names the action that reads the field (Field.NeededBy).
+	NeededBy string `json:"needed_by,omitempty"`
 }
 
 // objectFields decodes a JSON object into its fields; ok is false for any
