@@ -32,7 +32,7 @@ Needs a logged-in session (agent-auth login).`,
 }
 
 func keysList(ctx context.Context, c *call) (*outcome, error) {
-	return fromList(c.client.ListAPIKeys(ctx, c.token, c.args.Int("page")))
+	return c.maskedKeys(fromList(c.client.ListAPIKeys(ctx, c.token, c.args.Int("page"))))
 }
 
 func keysCreate(ctx context.Context, c *call) (*outcome, error) {
@@ -46,13 +46,22 @@ func keysCreate(ctx context.Context, c *call) (*outcome, error) {
 }
 
 func keysGet(ctx context.Context, c *call) (*outcome, error) {
-	return fromResult(c.client.GetAPIKey(ctx, c.token, c.args.Int("key_id")))
+	return c.maskedKeys(fromResult(c.client.GetAPIKey(ctx, c.token, c.args.Int("key_id"))))
+}
+
+// maskedKeys masks the key secrets of list, get and update answers: a key's
+// secret is whole only in the answers to create and rotate.
+func (c *call) maskedKeys(out *outcome, err error) (*outcome, error) {
+	if err == nil {
+		c.maskSecrets(out, "key")
+	}
+	return out, err
 }
 
 func keysUpdate(ctx context.Context, c *call) (*outcome, error) {
-	return fromResult(c.client.UpdateAPIKey(ctx, c.token, c.args.Int("key_id"), upstream.APIKeyUpdate{
+	return c.maskedKeys(fromResult(c.client.UpdateAPIKey(ctx, c.token, c.args.Int("key_id"), upstream.APIKeyUpdate{
 		Name: c.args.StringPtr("name"), Notes: c.args.StringPtr("notes"),
-	}))
+	})))
 }
 
 func keysDelete(ctx context.Context, c *call) (*outcome, error) {
@@ -88,7 +97,7 @@ func keysRotate(ctx context.Context, c *call) (*outcome, error) {
 		}
 	}
 	if !old.Data.NotesOK {
-		out.warnings = needField(out.warnings, "data.notes", upstream.KindString|upstream.KindNull,
+		out.warnings = needField(out.warnings, old.Path, "data.notes", upstream.KindString|upstream.KindNull,
 			"the old key's notes could not be read: the new key is created without notes")
 	}
 	created, err := c.client.CreateAPIKey(ctx, c.token, upstream.APIKeyCreate{Name: old.Data.Name, Notes: old.Data.Notes})
@@ -102,14 +111,14 @@ func keysRotate(ctx context.Context, c *call) (*outcome, error) {
 		rot.NewKeyID = &created.Data.ID
 		newKey = fmt.Sprintf("the new key %d", created.Data.ID)
 	} else {
-		newWarnings = needField(newWarnings, "data.id", upstream.KindNumber,
+		newWarnings = needField(newWarnings, created.Path, "data.id", upstream.KindNumber,
 			"the new key's id could not be read: new_key_id is null; find the new key with action list")
 	}
 	out.requestID, out.status = created.RequestID, created.Status
 	if created.Data.Key == "" {
 		// The old key stays: deleting it could leave the account without a key
 		// whose secret anyone holds.
-		out.warnings = append(out.warnings, needField(newWarnings, "data.key", upstream.KindString,
+		out.warnings = append(out.warnings, needField(newWarnings, created.Path, "data.key", upstream.KindString,
 			fmt.Sprintf("the answer carried no secret under data.key, so the old key %d was kept: look for the new secret in new_key, store it, then delete key %d with action delete", id, id))...)
 		out.data, err = json.Marshal(rot)
 		return out, err

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 )
@@ -18,6 +19,7 @@ New account: "signup", then "verify-email" with the verification_code from the e
 Lost password: "forgot-password", then "reset-password" with the token from the email.`,
 		Params: map[string]ParamSpec{
 			"email":                 emailParam,
+			"scopes":                scopesParam,
 			"password":              secretParam,
 			"password_confirmation": confirmParam,
 			"token":                 {Secret: true, Hint: "use the reset token from the email that forgot-password sent"},
@@ -118,19 +120,31 @@ func (c *call) session(res *upstream.Result[upstream.Session], err error) (*outc
 			effect = "the answer carried no access token this server could read, and refresh revoked the old one: log in again (agent-auth action login)"
 		}
 		out.need("data.access_token", upstream.KindString, effect)
+		c.maskSecrets(out, "access_token", "token", "api_key") // whatever shape they came in
 		return out, nil
 	}
 	adopted := c.deps.Creds.Adopt(c.ctx, upstream.Token(tok))
-	if !c.deps.RevealTokens {
-		out.data = replaceField(out.data, res.Data.TokenField, maskToken(tok))
-		out.notes = append(out.notes, res.Data.TokenField+" is shown masked (token id and last four characters); start the server with --reveal-tokens to see tokens whole.")
-	}
+	c.maskSecrets(out, "access_token", "token", "api_key")
 	if adopted {
 		out.notes = append(out.notes, "This server now uses the new token for every following call of this session; no need to pass it anywhere.")
 	} else {
 		out.notes = append(out.notes, "This server remembers no credential between requests: send "+res.Data.TokenField+" as `Authorization: Bearer <token>` on later requests.")
 	}
 	return out, nil
+}
+
+// maskSecrets keeps the secrets of an answer out of the model's context over
+// stdio (unless --reveal-tokens): the named fields are masked, one style for
+// all (maskSecret). Only create and rotate show a key's secret whole.
+func (c *call) maskSecrets(out *outcome, fields ...string) {
+	if c.deps.RevealTokens {
+		return
+	}
+	var masked []string
+	out.data, masked = maskFields(out.data, fields...)
+	if len(masked) > 0 {
+		out.notes = append(out.notes, strings.Join(masked, " and ")+" shown masked (a token's id and last four characters, a key's last four); start the server with --reveal-tokens to see them whole.")
+	}
 }
 
 // revoked shapes the result of a call that revoked the calling token.

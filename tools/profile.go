@@ -12,7 +12,7 @@ func profileTool() ToolSpec {
 		Name: "agent-profile", Toolset: "profile", Title: "Agent account profile",
 		Description: `Read and change the logged-in ModelsLab account's profile.
 "get" returns the profile, preferences and wallet summary. "update" changes name, username or about_me (send only what changes).
-"update-password" needs current_password, password and password_confirmation. "update-socials" sets facebook, github, twitter, instagram (URLs) or discord (a handle).
+"update-password" needs current_password, password and password_confirmation. "update-socials" sets facebook, github, twitter, instagram (a URL or a handle each) or discord (a handle); "" clears one.
 "update-preferences" sets nsfw_content, wallet_notification_enabled or wallet_notification_threshold.
 Needs a logged-in session (agent-auth login).`,
 		Params: map[string]ParamSpec{

@@ -27,6 +27,9 @@ type ParamSpec struct {
 	Secret    bool   // never echoed in errors (nor the positions of bad characters)
 	Multiline bool   // may contain line breaks and tabs; other strings are one line
 	Hint      string // where a model gets the value, for a missing or malformed one
+	// Form says in words what the schema's pattern asks for ("an email
+	// address"); required when the property has a pattern.
+	Form string
 }
 
 // ToolSpec ties a tool to its schema (schemas.Tool(Name)) and actions.
@@ -59,8 +62,11 @@ func Specs() []ToolSpec {
 
 // Parameter rules shared by several tools.
 var (
-	secretParam  = ParamSpec{Secret: true}
-	listIDParam  = ParamSpec{Hint: "pass the numeric id from the list action"}
-	emailParam   = ParamSpec{Hint: "pass an address like name@example.com"}
+	secretParam = ParamSpec{Secret: true}
+	listIDParam = ParamSpec{Hint: "pass the numeric id from the list action"}
+	emailParam  = ParamSpec{Form: "an email address", Hint: "pass an address like name@example.com"}
+	// Scopes have the documented shape area:read|write or *; the names are
+	// ModelsLab's to judge (GET /auth/scopes lists them; it answers 422).
+	scopesParam  = ParamSpec{Form: "\"*\" or a scope of the form area:read or area:write", Hint: "e.g. profile:read, tokens:write, teams:read"}
 	confirmParam = ParamSpec{Secret: true, Hint: "repeat the new password"}
 )

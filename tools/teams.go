@@ -11,7 +11,7 @@ func teamsTool() ToolSpec {
 	return ToolSpec{
 		Name: "agent-teams", Toolset: "teams", Title: "Agent team members",
 		Description: `Manage the members of the logged-in ModelsLab account's team, and accept invitations to other teams.
-"list" shows members and pending invitations with their member_id; "create" (email, optional role: admin, member or viewer) sends an invitation.
+"list" shows members and pending invitations with their member_id; "create" (email, optional role such as admin, member or viewer) sends an invitation.
 "get", "update" (role, permissions, invite_status), "delete" and "resend-invite" take a member_id from list.
 "accept-invite" (invite_id, the UUID from the invitation email) is called by the invited account; then agent-tokens switch-account can act as the team account.
 Needs a logged-in session (agent-auth login).`,

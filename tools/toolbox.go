@@ -119,6 +119,7 @@ type outcome struct {
 	notes     []string
 	warnings  []upstream.Warning
 	list      *listInfo
+	path      string // of the upstream request the answer came from
 }
 
 // tool is one published tool.
@@ -394,7 +395,7 @@ func fromResult[T any](res *upstream.Result[T], err error) (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &outcome{data: res.Raw, requestID: res.RequestID, status: res.Status, warnings: res.Warnings}, nil
+	return &outcome{data: res.Raw, path: res.Path, requestID: res.RequestID, status: res.Status, warnings: res.Warnings}, nil
 }
 
 // fromList turns a list answer into an outcome that says how many items came
@@ -417,19 +418,19 @@ func fromList(res *upstream.Result[upstream.List], err error) (*outcome, error) 
 
 // need records that the server could not read a field it needs.
 func (o *outcome) need(field string, expected upstream.Kind, effect string) {
-	o.warnings = needField(o.warnings, field, expected, effect)
+	o.warnings = needField(o.warnings, o.path, field, expected, effect)
 }
 
 // needField gives the warning of field (or a new one) the effect: what the
 // server could not do without it.
-func needField(ws []upstream.Warning, field string, expected upstream.Kind, effect string) []upstream.Warning {
+func needField(ws []upstream.Warning, path, field string, expected upstream.Kind, effect string) []upstream.Warning {
 	for i := range ws {
-		if ws[i].Field == field {
+		if ws[i].Path == path && ws[i].Field == field {
 			ws[i].Effect = effect
 			return ws
 		}
 	}
-	return append(ws, upstream.Warning{Field: field, Expected: expected, Got: upstream.KindMissing, Effect: effect})
+	return append(ws, upstream.Warning{Path: path, Field: field, Expected: expected, Got: upstream.KindMissing, Effect: effect})
 }
 
 // listInfo is what a list result says about the list besides its items.

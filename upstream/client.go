@@ -172,6 +172,21 @@ func (t Token) String() string {
 // GoString masks the token in %#v too.
 func (t Token) GoString() string { return t.String() }
 
+// ID is the numeric id of a Sanctum token ("42|..."), the one the token list
+// shows and DELETE /auth/tokens/{id} takes; 0 when it has none.
+func (t Token) ID() int64 {
+	s := string(t)
+	i := strings.IndexByte(s, '|')
+	if i <= 0 {
+		return 0
+	}
+	id, err := strconv.ParseInt(s[:i], 10, 64)
+	if err != nil || id < 0 {
+		return 0
+	}
+	return id
+}
+
 // RateLimit is what the rate-limit headers of a response said.
 type RateLimit struct {
 	Limit     int       `json:"limit,omitempty"`
@@ -186,6 +201,7 @@ type RateLimit struct {
 type Result[T any] struct {
 	Data      T
 	Raw       json.RawMessage
+	Path      string // the request path, as in Warning.Path
 	RequestID string
 	Status    int
 	RateLimit RateLimit
@@ -221,7 +237,7 @@ func send[T any](ctx context.Context, c *Client, req request, read func(*answer)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result[T]{Status: resp.status, RequestID: resp.requestID, RateLimit: resp.rateLimit, Raw: resp.data, Warnings: resp.warnings}
+	res := &Result[T]{Path: req.path, Status: resp.status, RequestID: resp.requestID, RateLimit: resp.rateLimit, Raw: resp.data, Warnings: resp.warnings}
 	if !resp.skipCheck {
 		for _, w := range CheckAnswer(*req.ep, req.path, resp.data) {
 			res.Warnings = addWarning(res.Warnings, w)
@@ -296,6 +312,7 @@ func needsToken(req request) bool { return !anonymousPaths[req.path] }
 var anonymousPaths = map[string]bool{
 	"/auth/signup": true, "/auth/login": true, "/auth/verify-email": true,
 	"/auth/forgot-password": true, "/auth/reset-password": true, "/auth/resend-verification": true,
+	"/auth/scopes": true, // public, per the docs (token optional)
 }
 
 // retryWait says whether err is worth another attempt, and after how long.

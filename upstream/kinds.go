@@ -8,7 +8,7 @@ import (
 
 // Kind is a set of JSON kinds: what a field of an answer is expected to be,
 // or what it was.
-type Kind uint8
+type Kind uint16
 
 // The JSON kinds. Missing is not a JSON kind: it is what a field that is
 // absent "is", for a Warning.
@@ -22,6 +22,9 @@ const (
 	KindMissing
 	// KindText is a body that is not JSON at all.
 	KindText
+	// KindOtherObject is an object that has none of the expected fields:
+	// one warning instead of one per missing field.
+	KindOtherObject
 )
 
 // KindAny accepts every JSON value.
@@ -33,6 +36,7 @@ var kindNames = []struct {
 }{
 	{KindObject, "object"}, {KindArray, "array"}, {KindString, "string"}, {KindNumber, "number"},
 	{KindBoolean, "boolean"}, {KindNull, "null"}, {KindMissing, "missing"}, {KindText, "text that is not JSON"},
+	{KindOtherObject, "object without any of the expected fields"},
 }
 
 // String names the kinds, e.g. "string or null".
@@ -88,6 +92,8 @@ type Warning struct {
 	// Effect says what the server could not do because of it; empty when the
 	// field is only passed on.
 	Effect string `json:"effect,omitempty"`
+	// NeededBy names the action that reads the field (Field.NeededBy).
+	NeededBy string `json:"needed_by,omitempty"`
 }
 
 // objectFields decodes a JSON object into its fields; ok is false for any

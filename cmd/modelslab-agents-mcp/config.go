@@ -35,6 +35,8 @@ type config struct {
 	token          upstream.Token
 	sessionSecret  []byte
 	showVersion    bool
+	// doctor
+	jsonOut bool
 }
 
 // commands are the subcommands, in the order help lists them.
@@ -51,6 +53,9 @@ var commands = []struct{ name, args, summary, detail string }{
 	{"healthcheck", "[flags]", "probe a running http server's /healthz (for containers)",
 		"Probes http://ADDR/healthz and exits 0 when it answers 200. It reads the same --addr and MODELSLAB_ADDR as http,\n" +
 			"so a container's health check follows the configured address; a wildcard host is probed on 127.0.0.1."},
+	{"doctor", "[flags]", "check, read-only, the base URL and MODELSLAB_AGENT_TOKEN against the contract",
+		"Checks, read-only, that the control plane at --base-url is reachable (TLS, latency), that MODELSLAB_AGENT_TOKEN\n" +
+			"authenticates and which scopes it holds, and lists every difference from what this server expects. Exits 0 when it can work."},
 	{"version", "", "print version, commit and Go version", "Prints version, commit and Go version."},
 	{"help", "[command]", "show this help, or a command's", "Shows the help, or a command's."},
 }
@@ -180,6 +185,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	fs.StringVar(&origins, "allowed-origins", getenv("MODELSLAB_ALLOWED_ORIGINS"), "http: comma list of browser origins allowed besides loopback, e.g. https://app.example.com; their hosts are allowed as Host too (MODELSLAB_ALLOWED_ORIGINS)")
 	fs.StringVar(&hosts, "allowed-hosts", getenv("MODELSLAB_ALLOWED_HOSTS"), "http: comma list of Host names allowed besides loopback, for a server reached by name (MODELSLAB_ALLOWED_HOSTS)")
 	fs.BoolVar(&c.showVersion, "version", false, "print version, commit and Go version")
+	// doctor
+	fs.BoolVar(&c.jsonOut, "json", false, "doctor: print the report as JSON")
 	if helpOnly {
 		printUsage(out, c.command, fs)
 		return nil, flag.ErrHelp

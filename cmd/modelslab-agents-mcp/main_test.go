@@ -298,14 +298,19 @@ func TestRunHelp(t *testing.T) {
 // A mistake on the command line is one line plus where the help is, exit 2:
 // not 2.5 KB of usage that scrolls the error away.
 func TestRunUsageErrors(t *testing.T) {
+	// Every command, in help's order (other branches add commands).
+	all := strings.Join(commandNames(), ", ")
+	if !strings.HasPrefix(all, "stdio, http, sandbox, healthcheck") || !strings.HasSuffix(all, "version, help") {
+		t.Errorf("commands: %s", all)
+	}
 	cases := []struct {
 		args       []string
 		line, hint string
 	}{
 		{[]string{"http", "--bogus"}, "modelslab-agents-mcp: flag provided but not defined: -bogus", "run 'modelslab-agents-mcp help http' for usage"},
 		{[]string{"--bogus"}, "modelslab-agents-mcp: flag provided but not defined: -bogus", "run 'modelslab-agents-mcp help' for usage"},
-		{[]string{"serve"}, `modelslab-agents-mcp: unknown command "serve" (commands: stdio, http, sandbox, healthcheck, version, help)`, "run 'modelslab-agents-mcp help' for usage"},
-		{nil, "modelslab-agents-mcp: a command is required: stdio, http, sandbox, healthcheck, version, help", "run 'modelslab-agents-mcp help' for usage"},
+		{[]string{"serve"}, `modelslab-agents-mcp: unknown command "serve" (commands: ` + all + `)`, "run 'modelslab-agents-mcp help' for usage"},
+		{nil, "modelslab-agents-mcp: a command is required: " + all, "run 'modelslab-agents-mcp help' for usage"},
 		{[]string{"stdio", "--timeout", "soon"}, `modelslab-agents-mcp: invalid value "soon" for flag -timeout: parse error`, "run 'modelslab-agents-mcp help stdio' for usage"},
 	}
 	for _, tc := range cases {
