@@ -40,7 +40,7 @@ func tokensRevoke(ctx context.Context, c *call) (*outcome, error) {
 	}
 	if c.token.ID() == id {
 		c.deps.Creds.Drop(ctx, c.token)
-		out.notes = append(out.notes, "That was the token this call used: log in again to continue.")
+		out.notes = append(out.notes, "That was the token this call used: to continue, "+loginHint(c.deps)+".")
 	}
 	return out, nil
 }
