@@ -1,7 +1,8 @@
-# Build: docker build --build-arg VERSION=v0.1.0 --build-arg COMMIT=$(git rev-parse --short HEAD) -t modelslab-agents-mcp .
+# Build: docker build --build-arg VERSION=$(git describe --tags --always --dirty) --build-arg COMMIT=$(git rev-parse --short HEAD) -t modelslab-agents-mcp .
 # Run:   docker run -p 127.0.0.1:8080:8080 -e MODELSLAB_SANDBOX=1 modelslab-agents-mcp
-# Reached by a name other than localhost, allow it: ... modelslab-agents-mcp http --addr 0.0.0.0:8080 --allowed-hosts mcp.example.com
-# (browser clients: --allowed-origins https://app.example.com).
+# Another port: -e MODELSLAB_ADDR=0.0.0.0:9000 (the health check reads the same variable).
+# Reached by a name other than localhost, allow it: -e MODELSLAB_ALLOWED_HOSTS=mcp.example.com
+# (browser clients: -e MODELSLAB_ALLOWED_ORIGINS=https://app.example.com).
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
@@ -17,8 +18,11 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION} 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/modelslab-agents-mcp /modelslab-agents-mcp
 USER nonroot:nonroot
+# The listen address is set once, in the environment, where both the server and
+# its health check read it: `-e MODELSLAB_ADDR=0.0.0.0:9000` moves both.
+ENV MODELSLAB_ADDR=0.0.0.0:8080
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 \
-  CMD ["/modelslab-agents-mcp", "healthcheck", "--addr", "127.0.0.1:8080"]
+  CMD ["/modelslab-agents-mcp", "healthcheck"]
 ENTRYPOINT ["/modelslab-agents-mcp"]
-CMD ["http", "--addr", "0.0.0.0:8080"]
+CMD ["http"]

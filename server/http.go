@@ -135,7 +135,7 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 		mcpserver.WithDisableLocalhostProtection(true),
 		mcpserver.WithStreamableHTTPLogger(slog.New(zerolog.NewSlogHandler(opts.Logger))),
 	)
-	mcpHandler := s.limitBody(s.mcp)
+	mcpHandler := s.limitBody(streamGETOnly(s.mcp))
 	if s.sessions != nil {
 		mcpHandler = s.sessions.wrap(mcpHandler)
 	}
@@ -203,6 +203,36 @@ func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
 		return serveErr
 	}
 	return err
+}
+
+// streamGETOnly answers a GET of /mcp that does not ask for an event stream
+// (curl, a browser, a load balancer's probe) with a short 406 that says what the
+// endpoint is, instead of mcp-go's endless empty stream. The MCP spec has a
+// client's GET list text/event-stream in Accept; "*/*" does not count, since it
+// is what curl sends when nobody asked for a stream.
+func streamGETOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && !acceptsEventStream(r.Header.Values("Accept")) {
+			http.Error(w, "406 Not Acceptable: this is an MCP streamable HTTP endpoint. Send JSON-RPC with POST "+
+				"(Content-Type: application/json, Accept: application/json, text/event-stream); "+
+				"a GET opens the server's event stream and needs Accept: text/event-stream. "+
+				"Is the server up? GET /healthz.", http.StatusNotAcceptable)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func acceptsEventStream(accept []string) bool {
+	for _, v := range accept {
+		for _, part := range strings.Split(v, ",") {
+			mt, _, _ := strings.Cut(part, ";")
+			if strings.EqualFold(strings.TrimSpace(mt), "text/event-stream") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // limitBody answers 413 to a body over the limit, before mcp-go reads it.

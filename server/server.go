@@ -4,8 +4,11 @@
 package server
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
@@ -53,6 +56,10 @@ type Options struct {
 	// browserLogin, when set, is the manager to use (HTTP keeps it to cancel a
 	// pending login when it drains).
 	browserLogin *browserlogin.Manager
+
+	// Outbox, set in sandbox mode only, publishes the sandbox's outbox as MCP
+	// resources (OutboxURI).
+	Outbox Outbox
 }
 
 const instructions = `This server manages a ModelsLab account through the Agent Control Plane.
@@ -69,13 +76,20 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 		ObserveCall: opts.Metrics.callObserver(),
 	}
 	addBrowserLogin(&deps, opts, creds)
+	if opts.Outbox != nil {
+		deps.SandboxMail = sandboxMail(opts.Outbox)
+	}
 	ts, err := tools.Build(deps, tools.Filter{ReadOnly: opts.ReadOnly, Toolsets: opts.Toolsets})
 	if err != nil {
 		return nil, err
 	}
+	if len(ts) == 0 {
+		// A server with nothing to call is a configuration mistake, not a mode.
+		return nil, noToolError(opts)
+	}
 	sopts := []mcpserver.ServerOption{
 		mcpserver.WithToolCapabilities(false),
-		mcpserver.WithInstructions(instructions),
+		mcpserver.WithInstructions(instructionsFor(opts)),
 		// Our handlers turn panics into tool results; this catches the rest of mcp-go's path.
 		mcpserver.WithRecovery(),
 	}
@@ -89,7 +103,33 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 	}
 	s := mcpserver.NewMCPServer(Name, opts.Version, sopts...)
 	s.AddTools(ts...)
+	if opts.Outbox != nil {
+		addOutboxResources(s, opts.Outbox)
+	}
 	return s, nil
+}
+
+// instructionsFor adapts the instructions to what is published: without
+// agent-auth's writes there is no login to point to, and in sandbox mode the
+// outbox is where the emails are.
+func instructionsFor(opts Options) string {
+	out := instructions
+	if opts.ReadOnly || (len(opts.Toolsets) > 0 && !slices.Contains(opts.Toolsets, "auth")) {
+		out = `This server manages a ModelsLab account through the Agent Control Plane.
+It does not publish agent-auth login here (read-only mode or toolsets): calls use the token the server was started with (MODELSLAB_AGENT_TOKEN) or, over HTTP, the request's Authorization header.
+Every tool takes an "action" parameter; each action's other parameters are listed in the tool's schema.
+Errors say what went wrong and the next step; nothing is sent to ModelsLab when the input is invalid.`
+	}
+	if opts.Outbox != nil {
+		out += "\nSANDBOX MODE (offline, made-up data): emails are not sent; the results of signup, resend-verification, forgot-password and team invitations carry the code in a note, and the resource " +
+			OutboxURI + "/{email} holds every email."
+	}
+	return out
+}
+
+func noToolError(opts Options) error {
+	return fmt.Errorf("no tool left to publish: --read-only keeps only the actions that change nothing, and toolsets %s have none; "+
+		"drop --read-only or add a toolset such as tokens, profile, api-keys or teams", strings.Join(opts.Toolsets, ", "))
 }
 
 // debugEnabled reports whether the logger writes debug lines.

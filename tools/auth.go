@@ -27,16 +27,16 @@ Lost password: "forgot-password", then "reset-password" with the token from the 
 			"verification_code":     {Secret: true, Hint: "read the code from the verification email (the sandbox outbox)"},
 		},
 		Actions: []ActionSpec{
-			{Name: "signup", Required: []string{"email", "password"}, Optional: []string{"name", "password_confirmation"}, Handler: authSignup},
+			{Name: "signup", Required: []string{"email", "password"}, Optional: []string{"name", "password_confirmation"}, Mails: mailVerification, Handler: authSignup},
 			{Name: "login", Required: []string{"email", "password"}, Optional: []string{"device_name", "token_expiry", "scopes"}, Handler: authLogin},
 			{Name: "browser-login", Optional: []string{"device_name", "token_expiry"}, Handler: authBrowserLogin},
 			{Name: "verify-email", Required: []string{"verification_code"}, Handler: authVerifyEmail},
 			{Name: "refresh", Optional: []string{"token_expiry", "device_name"}, NeedsToken: true, Handler: authRefresh},
 			{Name: "logout", NeedsToken: true, Handler: authLogout},
 			{Name: "logout-all", NeedsToken: true, Handler: authLogoutAll, Confirm: confirmLogoutAll},
-			{Name: "forgot-password", Required: []string{"email"}, Handler: authForgotPassword},
+			{Name: "forgot-password", Required: []string{"email"}, Mails: mailPasswordReset, Handler: authForgotPassword},
 			{Name: "reset-password", Required: []string{"email", "token", "password", "password_confirmation"}, Handler: authResetPassword},
-			{Name: "resend-verification", Required: []string{"email"}, Handler: authResendVerification},
+			{Name: "resend-verification", Required: []string{"email"}, Mails: mailVerification, Handler: authResendVerification},
 		},
 	}
 }
@@ -50,8 +50,7 @@ func authSignup(ctx context.Context, c *call) (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.notes = append(out.notes, "The account is not verified yet: read the verification code from the email "+
-		"(on the sandbox: GET /sandbox/outbox?email=...) and call agent-auth action verify-email with it.")
+	out.notes = append(out.notes, "The account is not verified yet: read the verification code from the email and call agent-auth action verify-email with it.")
 	return out, nil
 }
 

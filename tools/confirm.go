@@ -44,7 +44,7 @@ func confirmTokenRevoke(ctx context.Context, c *call) string {
 		}
 	}
 	q := fmt.Sprintf("Revoke access token %s? Whatever uses it is logged out.", what)
-	if tokenID(c.token) == id {
+	if c.token.ID() == id {
 		q += " It is the token this session uses: you will have to log in again."
 	}
 	return q

@@ -66,7 +66,7 @@ type errorBody struct {
 type errorInfo struct {
 	Tool       string              `json:"tool"`
 	Action     string              `json:"action"`
-	Kind       string              `json:"kind"` // invalid_input, not_logged_in, upstream, network, timeout, cancelled, bad_response, internal; browser login and confirmations add not_confirmed, not_available, login_refused
+	Kind       string              `json:"kind"` // invalid_input, not_available, not_logged_in, upstream, network, timeout, cancelled, bad_response, internal; browser login and confirmations add not_confirmed and login_refused
 	Status     int                 `json:"status,omitempty"`
 	Code       string              `json:"code,omitempty"`
 	Message    string              `json:"message"`
@@ -84,6 +84,7 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 	info := errorInfo{Tool: tool, Action: action, Message: err.Error()}
 	var (
 		ie  *InputError
+		ue  *unavailableError
 		pe  *upstream.InvalidParamError
 		ae  *upstream.APIError
 		ne  *upstream.NetworkError
@@ -101,6 +102,9 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		info.NextStep = "tell the person it was not done; do not try again unless they ask for it"
 	case errors.As(err, &fe):
 		info.Kind, info.Message, info.NextStep = fe.kind, fe.message, fe.next
+	case errors.As(err, &ue):
+		info.Kind, info.Message = "not_available", ue.Error()
+		info.NextStep = ue.next
 	case errors.As(err, &ie):
 		info.Kind, info.Parameter, info.Message = "invalid_input", ie.Param, ie.Error()
 		info.NextStep = "fix the parameter and call again; nothing was sent to ModelsLab"
@@ -131,11 +135,18 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		default:
 			info.Kind, info.Message = "network", "could not reach ModelsLab: "+ne.Error()
 		}
-		info.NextStep = retryHint(ne.Method)
+		switch {
+		case ne.NotSent:
+			info.NextStep = "nothing reached ModelsLab (no connection could be made), so nothing changed: check the network and the server's --base-url, then call again"
+		case ne.Canceled:
+			info.NextStep = repeatHint(d, tool, ne.Method, "the call was cancelled after the request may have been sent")
+		default:
+			info.NextStep = repeatHint(d, tool, ne.Method, "the request was sent but no answer came")
+		}
 	case errors.As(err, &re):
 		info.Kind, info.Status, info.RequestID = "bad_response", re.Status, re.RequestID
 		info.Message = "ModelsLab's answer could not be used: " + re.Problem
-		info.NextStep = retryHint(re.Method)
+		info.NextStep = repeatHint(d, tool, re.Method, "ModelsLab received the request and answered")
 	default:
 		info.Kind = "internal"
 	}
@@ -179,30 +190,61 @@ func internalErrorResult(tool, action string) *mcp.CallToolResult {
 	}
 }
 
+// loginHint says how to get a token, naming agent-auth login only where this
+// server publishes it.
 func loginHint(d *Deps) string {
+	header := "send a bearer token in the `Authorization: Bearer <token>` (or `X-Agent-Token`) header"
+	if d.offers("agent-auth", "login") {
+		if d.HTTP {
+			return header + "; get one with agent-auth action login"
+		}
+		if d.offers("agent-auth", "browser-login") {
+			return "log in with agent-auth (action browser-login, in the browser, or action login, with email and password), or start the server with MODELSLAB_AGENT_TOKEN set"
+		}
+		return "log in with agent-auth (action login, with email and password), or start the server with MODELSLAB_AGENT_TOKEN set"
+	}
+	missing := "this server does not publish agent-auth login (" + d.whyNot("agent-auth") + ")"
 	if d.HTTP {
-		return "send a bearer token in the `Authorization: Bearer <token>` (or `X-Agent-Token`) header; get one with agent-auth action login"
+		return header + "; " + missing + ", so bring a token from elsewhere"
 	}
-	return "log in with agent-auth (action browser-login, in the browser, or action login, with email and password), or start the server with MODELSLAB_AGENT_TOKEN set"
+	return "start the server with MODELSLAB_AGENT_TOKEN set to a token; " + missing
 }
 
-// retryHint warns before repeating a request that may have taken effect.
-func retryHint(method string) string {
-	if method == http.MethodPost || method == http.MethodPatch {
-		return "this request changes something and may have reached ModelsLab: check with the list or get action before trying again"
+// repeatHint says what is true about a request that failed without a usable
+// answer (what reached ModelsLab), and what to do before sending it again.
+func repeatHint(d *Deps, tool, method, what string) string {
+	if method != http.MethodPost && method != http.MethodPatch {
+		return what + "; this request changes nothing, so try again in a moment"
 	}
-	return "try again in a moment"
+	return what + ", so it may have taken effect: " + checkHint(d, tool)
 }
 
-// nextStepFor maps an upstream error to the one step that fixes it.
+// checkHint names the read action that shows whether a write took effect.
+func checkHint(d *Deps, tool string) string {
+	for _, read := range []string{"list", "get"} {
+		if d.offers(tool, read) {
+			return fmt.Sprintf("check with %s action %s before trying again", tool, read)
+		}
+	}
+	// agent-auth has no read action: its calls are safe to repeat, and a
+	// repeat refused as done already is the answer.
+	return "calling it again is safe; a repeat refused because it was done already (an email already taken, a code or token already used) means the first call worked"
+}
+
+// nextStepFor maps an upstream error to the one step that fixes it, naming
+// only actions this server publishes.
 func nextStepFor(d *Deps, tool, action string, e *upstream.APIError) string {
+	auth := func(act string) bool { return d.offers("agent-auth", act) }
 	switch {
-	case e.Code == "email_not_verified":
+	case e.Code == "email_not_verified" && auth("verify-email"):
 		return "call agent-auth action verify-email with the verification_code from the email, or action resend-verification to get a new code"
 	case e.Code == "insufficient_scope":
 		scope := e.RequiredScope
 		if scope == "" {
 			scope = "the scope this action needs"
+		}
+		if !auth("login") {
+			return fmt.Sprintf("this token lacks the scope %s: use a token that has it (%s); do not retry the same call", scope, loginHint(d))
 		}
 		return fmt.Sprintf("this token lacks the scope %s: log in again with agent-auth action login asking for it (scopes: [%q]); do not retry the same call", scope, scope)
 	case e.Status == http.StatusTooManyRequests || e.Code == "rate_limited":
@@ -211,32 +253,44 @@ func nextStepFor(d *Deps, tool, action string, e *upstream.APIError) string {
 		}
 		return "rate limited: wait a minute before retrying"
 	case e.Code == "invalid_credentials":
-		return "check the email and password; if the password is lost, use agent-auth action forgot-password"
+		if auth("forgot-password") {
+			return "check the email and password; if the password is lost, use agent-auth action forgot-password"
+		}
+		return "check the email and password"
 	case e.Status == http.StatusUnauthorized:
 		if tool == "agent-auth" && action == "reset-password" {
-			return "request a new reset token with agent-auth action forgot-password"
+			return "the reset token is wrong or expired: request a new one with agent-auth action forgot-password"
 		}
 		return "the token is missing, expired or revoked: " + loginHint(d)
 	case e.Status == http.StatusNotFound:
-		return notFoundHint(tool)
+		return notFoundHint(d, tool, action)
 	case e.Status == http.StatusUnprocessableEntity || e.Code == "validation_error":
 		return "fix the fields listed and call again"
 	case e.Status == http.StatusForbidden:
 		return "this account is not allowed to do that; check the account or team role"
 	case e.Status >= 500:
-		return retryHint(e.Method)
+		return repeatHint(d, tool, e.Method, "ModelsLab received the request and answered with an error")
 	}
 	return ""
 }
 
-func notFoundHint(tool string) string {
-	switch tool {
-	case "agent-api-keys":
+func notFoundHint(d *Deps, tool, action string) string {
+	teams := func(act string) bool { return d.offers("agent-teams", act) }
+	switch {
+	case tool == "agent-tokens" && action == "switch-account":
+		hint := "no team account with that username is open to you: account_username must be the username of an account whose team has this account as an accepted member, or your own username to switch back"
+		if teams("accept-invite") {
+			hint += "; a pending invitation is accepted with agent-teams action accept-invite (invite_id from the invitation email)"
+		}
+		return hint
+	case tool == "agent-teams" && action == "accept-invite":
+		return "no pending invitation with that invite_id for this account: invite_id is the UUID from the invitation email, and only the invited account (logged in as the invited email) can accept it"
+	case tool == "agent-api-keys":
 		return "no such key on this account: call agent-api-keys action list for valid key_id values"
-	case "agent-teams":
+	case tool == "agent-teams":
 		return "no such member or invitation: call agent-teams action list for valid member_id values"
-	case "agent-tokens":
-		return "no such token or account: call agent-tokens action list for valid token_id values"
+	case tool == "agent-tokens":
+		return "no such token: call agent-tokens action list for valid token_id values"
 	}
 	return ""
 }
@@ -249,6 +303,16 @@ type flowError struct {
 
 func (e *flowError) Error() string { return e.message }
 
+// unavailableError is an action this server does not publish as configured:
+// the cause is the server's mode, not the caller's parameter.
+type unavailableError struct {
+	tool, action, why, next string
+}
+
+func (e *unavailableError) Error() string {
+	return fmt.Sprintf("%s %s is not available on this server: %s; nothing was sent to ModelsLab", e.tool, e.action, e.why)
+}
+
 // stepError is a failure in the middle of a multi-step action, with what it left behind.
 type stepError struct {
 	err  error
@@ -259,8 +323,8 @@ type stepError struct {
 func (e *stepError) Error() string { return e.err.Error() }
 func (e *stepError) Unwrap() error { return e.err }
 
-// maskSecret is the one mask style of this server: a Sanctum token ("42|…")
-// keeps its id and last four characters, any other secret its last four.
+// maskSecret is the one mask style of this server: a Sanctum token keeps its
+// id ("42|…abcd"), and a secret of 12 characters or more its last four.
 func maskSecret(secret string) string {
 	last := ""
 	if len(secret) >= 12 { // a shorter secret would show too much of itself
@@ -279,8 +343,9 @@ var harmlessFields = map[string]bool{"id": true, "name": true, "notes": true, "t
 
 // maskFields masks, at any depth of data, every string held by a field of
 // one of the given names; in an object under such a field (api_key: {id,
-// name, key}) every string but the plainly harmless ones. It returns the new data and the names it masked;
-// data that is not JSON, or has nothing to mask, comes back unchanged.
+// name, key}) every string but the plainly harmless ones. It returns the new
+// data and the names it masked; data that is not JSON, or has nothing to
+// mask, comes back unchanged.
 func maskFields(raw json.RawMessage, names ...string) (json.RawMessage, []string) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()

@@ -14,6 +14,9 @@ type ActionSpec struct {
 	AtLeastOne bool // at least one Optional param must be given
 	ReadOnly   bool // changes nothing upstream (published in read-only mode)
 	NeedsToken bool // calls an authenticated endpoint
+	// Mails is the email the action makes the control plane send (verification,
+	// password_reset, team_invite); in sandbox mode its result carries the code.
+	Mails string
 	// Handler runs the validated action: one upstream call (or a few, for
 	// rotate) and the shaping of its answer.
 	Handler handlerFunc

@@ -22,11 +22,11 @@ Needs a logged-in session (agent-auth login).`,
 		},
 		Actions: []ActionSpec{
 			{Name: "list", Optional: []string{"page"}, ReadOnly: true, NeedsToken: true, Handler: teamsList},
-			{Name: "create", Required: []string{"email"}, Optional: []string{"role"}, NeedsToken: true, Handler: teamsCreate},
+			{Name: "create", Required: []string{"email"}, Optional: []string{"role"}, NeedsToken: true, Mails: mailTeamInvite, Handler: teamsCreate},
 			{Name: "get", Required: []string{"member_id"}, ReadOnly: true, NeedsToken: true, Handler: teamsGet},
 			{Name: "update", Required: []string{"member_id"}, Optional: []string{"role", "permissions", "invite_status"}, AtLeastOne: true, NeedsToken: true, Handler: teamsUpdate},
 			{Name: "delete", Required: []string{"member_id"}, NeedsToken: true, Handler: teamsDelete, Confirm: confirmTeamDelete},
-			{Name: "resend-invite", Required: []string{"member_id"}, NeedsToken: true, Handler: teamsResendInvite},
+			{Name: "resend-invite", Required: []string{"member_id"}, NeedsToken: true, Mails: mailTeamInvite, Handler: teamsResendInvite},
 			{Name: "accept-invite", Required: []string{"invite_id"}, NeedsToken: true, Handler: teamsAcceptInvite},
 		},
 	}

@@ -2,8 +2,6 @@ package tools
 
 import (
 	"context"
-	"strconv"
-	"strings"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 )
@@ -40,9 +38,9 @@ func tokensRevoke(ctx context.Context, c *call) (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	if tokenID(c.token) == id {
+	if c.token.ID() == id {
 		c.deps.Creds.Drop(ctx, c.token)
-		out.notes = append(out.notes, "That was the token this call used: log in again to continue.")
+		out.notes = append(out.notes, "That was the token this call used: to continue, "+loginHint(c.deps)+".")
 	}
 	return out, nil
 }
@@ -57,18 +55,4 @@ func tokensSwitchAccount(ctx context.Context, c *call) (*outcome, error) {
 		AccountUsername: a.String("account_username"), DeviceName: a.String("device_name"),
 		TokenExpiry: a.String("token_expiry"), Scopes: a.Strings("scopes"),
 	}))
-}
-
-// tokenID is the numeric id of a Sanctum token ("42|..."), 0 if it has none.
-func tokenID(tok upstream.Token) int64 {
-	s := string(tok)
-	i := strings.IndexByte(s, '|')
-	if i <= 0 {
-		return 0
-	}
-	id, err := strconv.ParseInt(s[:i], 10, 64)
-	if err != nil {
-		return 0
-	}
-	return id
 }

@@ -62,6 +62,39 @@ type Deps struct {
 	// StateKey signs the requestState of confirmations; replicas behind one
 	// load balancer share it. Empty: random per process.
 	StateKey []byte
+	// SandboxMail, set in sandbox mode only, returns the mail the sandbox
+	// would have sent to an address ("" for every address), oldest first:
+	// results of the actions that send mail then carry its made-up code in a
+	// sandbox-only note.
+	SandboxMail func(email string) []SandboxMail
+
+	// What Build published, so that next steps name only actions that exist.
+	filter    Filter
+	published map[string]bool // "tool action"
+}
+
+// SandboxMail is one email of the sandbox's outbox.
+type SandboxMail struct {
+	Kind     string // verification, password_reset or team_invite
+	To       string // the address, lower case
+	Code     string // verification code or password-reset token
+	InviteID string // team_invite only
+}
+
+// offers reports whether this server, as configured, publishes the action.
+func (d *Deps) offers(tool, action string) bool { return d.published[tool+" "+action] }
+
+// whyNot says why this server does not publish tool's writes, or the tool.
+func (d *Deps) whyNot(tool string) string {
+	for _, s := range Specs() {
+		if s.Name == tool && len(d.filter.Toolsets) > 0 && !slices.Contains(d.filter.Toolsets, s.Toolset) {
+			return fmt.Sprintf("the %s toolset is not enabled: --toolsets %s", s.Toolset, strings.Join(d.filter.Toolsets, ","))
+		}
+	}
+	if d.filter.ReadOnly {
+		return "the server runs in read-only mode (--read-only), which publishes only the actions that change nothing"
+	}
+	return "not published"
 }
 
 // Filter selects what is published.
@@ -140,6 +173,17 @@ func build(deps Deps, f Filter, specs []ToolSpec) ([]mcpserver.ServerTool, error
 	if len(d.StateKey) == 0 {
 		d.StateKey = newStateSigner(nil).key // one random key for every tool
 	}
+	d.filter, d.published = f, map[string]bool{}
+	for _, spec := range specs {
+		if len(f.Toolsets) > 0 && !slices.Contains(f.Toolsets, spec.Toolset) {
+			continue
+		}
+		for _, a := range spec.Actions {
+			if !f.ReadOnly || a.ReadOnly {
+				d.published[spec.Name+" "+a.Name] = true
+			}
+		}
+	}
 	var out []mcpserver.ServerTool
 	for _, spec := range specs {
 		if len(f.Toolsets) > 0 && !slices.Contains(f.Toolsets, spec.Toolset) {
@@ -215,6 +259,11 @@ func (t *tool) definition(readOnly bool) mcp.Tool {
 	if readOnly {
 		desc += "\n\nThis server runs in read-only mode: only the actions that change nothing are available."
 	}
+	if !t.deps.offers("agent-auth", "login") {
+		// The descriptions say "Needs a logged-in session (agent-auth login)".
+		desc += "\n\nThis server does not publish agent-auth login (" + t.deps.whyNot("agent-auth") +
+			"): calls use the token the server was started with (MODELSLAB_AGENT_TOKEN) or, over HTTP, the request's Authorization header."
+	}
 	def := mcp.NewToolWithRawSchema(t.spec.Name, desc, t.rawSchema)
 	def.Annotations = mcp.ToolAnnotation{
 		Title:           t.spec.Title,
@@ -257,9 +306,9 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 		action = a
 	}
 	if aerr == nil && t.disabled[action] {
-		aerr = &InputError{Tool: t.spec.Name, Action: action, Param: "action",
-			Problem: fmt.Sprintf("action %q is not available because the server runs in read-only mode", action),
-			Hint:    "use one of: " + strings.Join(t.actionNames(), ", ")}
+		aerr = &unavailableError{tool: t.spec.Name, action: action, why: t.deps.whyNot(t.spec.Name),
+			next: "this tool offers here only " + strings.Join(t.actionNames(), ", ") +
+				"; to " + action + ", whoever runs the server must restart it without --read-only"}
 	}
 	var a *Args
 	if aerr == nil {
@@ -293,7 +342,15 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 		log("confirmation_asked", 0, "")
 		return ask, nil
 	}
+	sandboxMail := t.deps.SandboxMail != nil && spec.Mails != ""
+	var outbox []SandboxMail
+	if sandboxMail {
+		outbox = t.deps.SandboxMail(mailAddress(a))
+	}
 	out, err := spec.Handler(ctx, c)
+	if err == nil && sandboxMail {
+		out.notes = append(out.notes, sandboxNote(t.deps, spec.Mails, mailAddress(a), outbox))
+	}
 	if err != nil {
 		res, info := errorResult(t.deps, t.spec.Name, action, err)
 		log(info.Kind, info.Status, info.RequestID)
@@ -306,8 +363,12 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 	log("ok", out.status, out.requestID)
 	for _, w := range out.warnings {
 		// One line per surprise, so the first real user can report drift.
+		rid := w.RequestID
+		if rid == "" {
+			rid = out.requestID
+		}
 		t.deps.Logger.Warn().Str("tool", t.spec.Name).Str("action", action).Str("path", w.Path).
-			Str("request_id", out.requestID).Str("field", w.Field).Stringer("expected", w.Expected).
+			Str("request_id", rid).Str("field", w.Field).Stringer("expected", w.Expected).
 			Stringer("got", w.Got).Msg("upstream answer differs from the contract")
 	}
 	return successResult(action, out), nil

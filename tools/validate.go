@@ -68,6 +68,14 @@ var actionSynonyms = map[string]string{
 	"verify": "verify-email", "regenerate": "rotate", "roll": "rotate",
 }
 
+// paramSynonyms maps parameter names models often use to this project's,
+// when the action takes the latter (login's account is an email address).
+var paramSynonyms = map[string]string{
+	"username": "email", "user": "email", "login": "email", "mail": "email", "e-mail": "email", "email_address": "email",
+	"pass": "password", "pwd": "password", "passwd": "password",
+	"code": "verification_code", "reset_token": "token",
+}
+
 type paramKind uint8
 
 const (
@@ -588,14 +596,20 @@ func (v *Validator) unknownParamError(rule *actionRule, k string) *InputError {
 	for _, p := range rule.params {
 		own = append(own, p.name)
 	}
-	// Prefer what this action takes; fall back to the whole tool.
-	sug := nearestNames(k, own)
-	if len(sug) == 0 {
-		sug = nearestNames(k, v.paramNames)
-	}
-	if len(sug) > 0 {
-		e.Hint = "did you mean `" + strings.Join(sug, "` or `") + "`?"
+	// Only what this action takes: a near name of another action's parameter
+	// (signup's name for login's username) would lead the caller astray.
+	var sug []string
+	if syn, ok := paramSynonyms[strings.ToLower(k)]; ok && slices.Contains(own, syn) {
+		sug = []string{syn}
 	} else {
+		sug = nearestNames(k, own)
+	}
+	switch other := nearestNames(k, v.paramNames); {
+	case len(sug) > 0:
+		e.Hint = "did you mean `" + strings.Join(sug, "` or `") + "`?"
+	case len(other) > 0 && v.params[other[0]] != nil:
+		e.Hint = fmt.Sprintf("%s (`%s` is a parameter of %s)", takesText(rule), other[0], strings.Join(v.params[other[0]].usedBy, ", "))
+	default:
 		e.Hint = takesText(rule)
 	}
 	return e

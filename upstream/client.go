@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -190,6 +189,21 @@ func (t Token) String() string {
 // GoString masks the token in %#v too.
 func (t Token) GoString() string { return t.String() }
 
+// ID is the numeric id of a Sanctum token ("42|..."), the one the token list
+// shows and DELETE /auth/tokens/{id} takes; 0 when it has none.
+func (t Token) ID() int64 {
+	s := string(t)
+	i := strings.IndexByte(s, '|')
+	if i <= 0 {
+		return 0
+	}
+	id, err := strconv.ParseInt(s[:i], 10, 64)
+	if err != nil || id < 0 {
+		return 0
+	}
+	return id
+}
+
 // RateLimit is what the rate-limit headers of a response said.
 type RateLimit struct {
 	Limit     int       `json:"limit,omitempty"`
@@ -245,6 +259,9 @@ func send[T any](ctx context.Context, c *Client, req request, read func(*answer)
 		for _, w := range CheckAnswer(*req.ep, req.path, resp.data) {
 			res.Warnings = addWarning(res.Warnings, w)
 		}
+	}
+	for i := range res.Warnings {
+		res.Warnings[i].RequestID = resp.requestID
 	}
 	res.Data = read(&answer{path: req.path, data: resp.data, paging: resp.paging})
 	return res, nil
@@ -315,6 +332,7 @@ func needsToken(req request) bool { return !anonymousPaths[req.path] }
 var anonymousPaths = map[string]bool{
 	"/auth/signup": true, "/auth/login": true, "/auth/verify-email": true,
 	"/auth/forgot-password": true, "/auth/reset-password": true, "/auth/resend-verification": true,
+	"/auth/scopes": true, // public, per the docs (token optional)
 }
 
 // retryWait says whether err is worth another attempt, and after how long.
@@ -569,42 +587,6 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 		return max(time.Unix(v, 0).Sub(now), 0)
 	}
 	return 0
-}
-
-func shortJSONError(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		// Name the expected JSON kind: a Go type name means nothing to a model.
-		if te.Field != "" {
-			return fmt.Sprintf("field %q is a JSON %s, expected %s", te.Field, te.Value, jsonKindOf(te.Type))
-		}
-		return fmt.Sprintf("got a JSON %s, expected %s", te.Value, jsonKindOf(te.Type))
-	}
-	return err.Error()
-}
-
-// jsonKindOf names the JSON value a Go type decodes from.
-func jsonKindOf(t reflect.Type) string {
-	if t == nil {
-		return "another value"
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
-		return "a number"
-	}
-	return "another value"
 }
 
 // isTimeout reports whether err is a deadline or a network timeout.

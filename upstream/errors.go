@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"net"
 	"net/http"
 	"regexp"
 	"sort"
@@ -70,8 +71,11 @@ type NetworkError struct {
 	Method, Path string
 	Timeout      bool
 	Canceled     bool
-	Err          error
-	msg          string
+	// NotSent says no connection was ever made (DNS failure, connection
+	// refused, dial timeout): the request reached nothing and changed nothing.
+	NotSent bool
+	Err     error
+	msg     string
 }
 
 func (e *NetworkError) Error() string {
@@ -98,7 +102,7 @@ func (e *NetworkError) kind() string {
 }
 
 func newNetworkError(ctx context.Context, req request, err error, secrets []string) *NetworkError {
-	ne := &NetworkError{Method: req.method, Path: req.path, Err: err}
+	ne := &NetworkError{Method: req.method, Path: req.path, Err: err, NotSent: neverConnected(err)}
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
 		ne.Canceled, ne.Err = true, context.Canceled
@@ -115,8 +119,17 @@ func newNetworkError(ctx context.Context, req request, err error, secrets []stri
 	return ne
 }
 
-// ResponseError is a 2xx (or over-size) answer the client could not use: not
-// JSON, the wrong shape, or too large.
+// neverConnected reports whether err happened before any byte of the request
+// could be written: name resolution or the TCP connect failed.
+func neverConnected(err error) bool {
+	var dns *net.DNSError
+	var op *net.OpError
+	return errors.As(err, &dns) || (errors.As(err, &op) && op.Op == "dial")
+}
+
+// ResponseError is an answer the client could not use: a body over the size
+// cap. (A 2xx of any other shape is a success with warnings.) Tools also use it
+// for an answer that lacks what a multi-step action needs to go on.
 type ResponseError struct {
 	Method, Path string
 	Status       int

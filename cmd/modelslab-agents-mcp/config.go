@@ -1,15 +1,18 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server"
@@ -46,18 +49,40 @@ type config struct {
 	siteURL            string
 	noBrowser          bool
 	confirmDestructive string
+	// doctor
+	jsonOut bool
 }
 
-const usageText = `modelslab-agents-mcp: an MCP server for the ModelsLab Agent Control Plane.
+// commands are the subcommands, in the order help lists them.
+var commands = []struct{ name, args, summary, detail string }{
+	{"stdio", "[flags]", "serve one local client over stdin/stdout",
+		"Serves MCP over stdin/stdout for one local client (Claude Desktop, Cursor, VS Code).\n" +
+			"The token comes from MODELSLAB_AGENT_TOKEN or from a login through agent-auth; stdout carries only the protocol."},
+	{"http", "[flags]", "serve streamable HTTP at /mcp (plus /healthz, /readyz)",
+		"Serves MCP over streamable HTTP at http://ADDR/mcp, with /healthz (alive) and /readyz (503 while draining).\n" +
+			"Each request carries its own token (Authorization: Bearer or X-Agent-Token). Ctrl-C or SIGTERM drains in-flight calls and exits."},
+	{"sandbox", "[flags]", "run the offline control plane alone, for other clients",
+		"Serves the embedded offline control plane alone at http://ADDR/api/agents/v1 (default port 8090),\n" +
+			"with its outbox at /sandbox/outbox?email=... Nothing leaves this machine."},
+	{"healthcheck", "[flags]", "probe a running http server's /healthz (for containers)",
+		"Probes http://ADDR/healthz and exits 0 when it answers 200. It reads the same --addr and MODELSLAB_ADDR as http,\n" +
+			"so a container's health check follows the configured address; a wildcard host is probed on 127.0.0.1."},
+	{"doctor", "[flags]", "check, read-only, the base URL and MODELSLAB_AGENT_TOKEN against the contract",
+		"Checks, read-only, that the control plane at --base-url is reachable (TLS, latency), that MODELSLAB_AGENT_TOKEN\n" +
+			"authenticates and which scopes it holds, and lists every difference from what this server expects. Exits 0 when it can work."},
+	{"version", "", "print version, commit and Go version", "Prints version, commit and Go version."},
+	{"help", "[command]", "show this help, or a command's", "Shows the help, or a command's."},
+}
 
-Usage:
-  modelslab-agents-mcp stdio [flags]        serve one local client over stdin/stdout
-  modelslab-agents-mcp http [flags]         serve streamable HTTP at /mcp (plus /healthz, /readyz)
-  modelslab-agents-mcp sandbox [flags]      run the offline control plane alone, for other clients
-  modelslab-agents-mcp healthcheck [flags]  probe a running http server's /healthz (for containers)
-  modelslab-agents-mcp version              print version, commit and Go version
+func commandNames() []string {
+	var names []string
+	for _, c := range commands {
+		names = append(names, c.name)
+	}
+	return names
+}
 
-Environment:
+const envText = `Environment:
   MODELSLAB_AGENT_TOKEN     bearer token to start with (stdio; over http only when listening on loopback)
   MODELSLAB_SESSION_SECRET  http: signs session ids; set the same value on every replica (default: random)
   MODELSLAB_BASE_URL, MODELSLAB_TIMEOUT, MODELSLAB_SANDBOX=1, MODELSLAB_LOG_LEVEL, MODELSLAB_LOG_FORMAT,
@@ -65,20 +90,64 @@ Environment:
   MODELSLAB_ALLOWED_ORIGINS, MODELSLAB_ALLOWED_HOSTS, MODELSLAB_METRICS_ADDR, MODELSLAB_DRAIN_DELAY,
   MODELSLAB_MAX_SESSIONS, MODELSLAB_RATE_LIMIT, MODELSLAB_RATE_BURST, MODELSLAB_TRUSTED_PROXIES,
   MODELSLAB_SITE_URL, MODELSLAB_NO_BROWSER=1, MODELSLAB_CONFIRM_DESTRUCTIVE: the same as the flags below.
-
-Flags:
 `
 
-// parseConfig reads args (without the program name) and the environment.
-func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+// printUsage writes the help: the whole of it for topic "", else one command's.
+func printUsage(w io.Writer, topic string, fs *flag.FlagSet) {
+	if topic == "" {
+		fmt.Fprint(w, "modelslab-agents-mcp: an MCP server for the ModelsLab Agent Control Plane.\n\nUsage:\n")
+		for _, c := range commands {
+			fmt.Fprintf(w, "  %-42s %s\n", strings.TrimSpace("modelslab-agents-mcp "+c.name+" "+c.args), c.summary)
+		}
+		fmt.Fprint(w, "\nExample: modelslab-agents-mcp http --sandbox   (offline, with a demo account)\n\n")
+	} else {
+		for _, c := range commands {
+			if c.name == topic {
+				fmt.Fprintf(w, "Usage: %s\n\n%s\n\n", strings.TrimSpace("modelslab-agents-mcp "+c.name+" "+c.args), c.detail)
+			}
+		}
+	}
+	fmt.Fprint(w, envText, "\nFlags:\n")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// usageError is a mistake on the command line: main prints it with a hint and
+// exits 2, as the go command does.
+type usageError struct {
+	msg   string
+	topic string // the command whose help the hint names
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+// Hint is the line main prints below the error.
+func (e *usageError) Hint() string {
+	return strings.TrimSpace("run 'modelslab-agents-mcp help "+e.topic) + "' for usage"
+}
+
+// parseConfig reads args (without the program name) and the environment. Help
+// goes to out (stdout), with flag.ErrHelp as the error; mistakes on the command
+// line are *usageError.
+func parseConfig(args []string, getenv func(string) string, out io.Writer) (*config, error) {
 	c := &config{}
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		c.command, args = args[0], args[1:]
 	}
-	switch c.command {
-	case "", "stdio", "http", "sandbox", "healthcheck", "version":
-	default:
-		return nil, fmt.Errorf("unknown command %q: use stdio, http, sandbox, healthcheck or version", c.command)
+	// `help [command]`: parse nothing, print the command's help with its defaults.
+	helpOnly := c.command == "help"
+	if helpOnly {
+		c.command = ""
+		if len(args) > 0 {
+			c.command = args[0]
+		}
+		if len(args) > 1 {
+			return nil, &usageError{msg: fmt.Sprintf("help takes one command, got %q", args)}
+		}
+	}
+	if c.command != "" && !slices.Contains(commandNames(), c.command) {
+		return nil, &usageError{msg: fmt.Sprintf("unknown command %q (commands: %s)", c.command, strings.Join(commandNames(), ", "))}
 	}
 
 	// A mistyped boolean (MODELSLAB_READ_ONLY=yes) is an error, as it is for the
@@ -137,21 +206,20 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 
 	fs := flag.NewFlagSet("modelslab-agents-mcp", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usageText)
-		fs.PrintDefaults()
-	}
+	// Errors come back to us and are printed in one line with a hint; the
+	// 2.5 KB of usage is for --help alone.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	var toolsets, origins, hosts string
 	fs.StringVar(&c.baseURL, "base-url", envOr("MODELSLAB_BASE_URL", upstream.DefaultBaseURL), "control-plane base URL (MODELSLAB_BASE_URL); credentials are only ever sent here")
 	fs.DurationVar(&c.timeout, "timeout", defTimeout, "bound on one upstream call, retries included (MODELSLAB_TIMEOUT)")
 	fs.StringVar(&c.logLevel, "log-level", envOr("MODELSLAB_LOG_LEVEL", "info"), "debug, info, warn or error; logs go to stderr and never carry a secret (MODELSLAB_LOG_LEVEL)")
-	fs.StringVar(&c.logFormat, "log-format", envOr("MODELSLAB_LOG_FORMAT", "json"), "json or console (MODELSLAB_LOG_FORMAT)")
+	fs.StringVar(&c.logFormat, "log-format", envOr("MODELSLAB_LOG_FORMAT", "auto"), "json, console, or auto: console when stderr is a terminal, json otherwise (MODELSLAB_LOG_FORMAT)")
 	fs.BoolVar(&c.readOnly, "read-only", envBool("MODELSLAB_READ_ONLY"), "publish and accept only actions that change nothing (MODELSLAB_READ_ONLY=1)")
 	fs.StringVar(&toolsets, "toolsets", getenv("MODELSLAB_TOOLSETS"), "comma list of auth, tokens, profile, api-keys, teams; empty means all (MODELSLAB_TOOLSETS)")
 	fs.BoolVar(&c.revealTokens, "reveal-tokens", envBool("MODELSLAB_REVEAL_TOKENS"), "stdio: return bearer tokens whole instead of masked (MODELSLAB_REVEAL_TOKENS=1)")
 	fs.BoolVar(&c.sandbox, "sandbox", envBool("MODELSLAB_SANDBOX"), "use the embedded offline control plane with a demo account (MODELSLAB_SANDBOX=1)")
-	fs.StringVar(&c.addr, "addr", envOr("MODELSLAB_ADDR", defAddr), "listen address for http and sandbox, or the address healthcheck probes (MODELSLAB_ADDR)")
+	fs.StringVar(&c.addr, "addr", envOr("MODELSLAB_ADDR", defAddr), "listen address of http, and of sandbox (whose default is 127.0.0.1:8090); the address healthcheck probes; port 0 picks a free port (MODELSLAB_ADDR)")
 	fs.StringVar(&origins, "allowed-origins", getenv("MODELSLAB_ALLOWED_ORIGINS"), "http: comma list of browser origins allowed besides loopback, e.g. https://app.example.com; their hosts are allowed as Host too (MODELSLAB_ALLOWED_ORIGINS)")
 	fs.StringVar(&hosts, "allowed-hosts", getenv("MODELSLAB_ALLOWED_HOSTS"), "http: comma list of Host names allowed besides loopback, for a server reached by name (MODELSLAB_ALLOWED_HOSTS)")
 	fs.BoolVar(&c.showVersion, "version", false, "print version, commit and Go version")
@@ -171,18 +239,27 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.siteURL, "site-url", getenv("MODELSLAB_SITE_URL"), "site of agent-auth browser-login, scheme://host; default: the scheme and host of --base-url (MODELSLAB_SITE_URL)")
 	fs.BoolVar(&c.noBrowser, "no-browser", envBool("MODELSLAB_NO_BROWSER"), "never open the system browser for browser-login; the URL is still given to the client (MODELSLAB_NO_BROWSER=1)")
 	fs.StringVar(&c.confirmDestructive, "confirm-destructive", envOr("MODELSLAB_CONFIRM_DESTRUCTIVE", "auto"), "auto: ask the person (form elicitation) before deleting or rotating keys, revoking tokens, logout-all and removing members, where the client can ask; never: do not ask (MODELSLAB_CONFIRM_DESTRUCTIVE)")
+	// doctor
+	fs.BoolVar(&c.jsonOut, "json", false, "doctor: print the report as JSON")
+	if helpOnly {
+		printUsage(out, c.command, fs)
+		return nil, flag.ErrHelp
+	}
 	if envErr != nil {
 		return nil, envErr
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(out, c.command, fs)
+			return nil, err
+		}
+		return nil, &usageError{msg: err.Error(), topic: c.command}
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (the token is read from MODELSLAB_AGENT_TOKEN, never from a flag)", fs.Arg(0))
+		return nil, &usageError{msg: fmt.Sprintf("unexpected argument %q (the token is read from MODELSLAB_AGENT_TOKEN, never from a flag)", fs.Arg(0)), topic: c.command}
 	}
 	if c.command == "" && !c.showVersion {
-		fs.Usage()
-		return nil, fmt.Errorf("a command is required")
+		return nil, &usageError{msg: "a command is required: " + strings.Join(commandNames(), ", ")}
 	}
 	if c.timeout <= 0 {
 		return nil, fmt.Errorf("--timeout must be positive")
@@ -199,8 +276,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if _, err := zerolog.ParseLevel(c.logLevel); err != nil || c.logLevel == "" {
 		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", c.logLevel)
 	}
-	if c.logFormat != "json" && c.logFormat != "console" {
-		return nil, fmt.Errorf("--log-format %q: use json or console", c.logFormat)
+	if c.logFormat != "json" && c.logFormat != "console" && c.logFormat != "auto" {
+		return nil, fmt.Errorf("--log-format %q: use json or console (or auto: console on a terminal)", c.logFormat)
+	}
+	// The sandbox replaces the control plane: a base URL beside it would be
+	// silently ignored, and the user would believe they talk to it.
+	if c.sandbox && c.baseURL != upstream.DefaultBaseURL && c.command != "sandbox" {
+		return nil, fmt.Errorf("--sandbox and --base-url %q (or MODELSLAB_BASE_URL) conflict: the sandbox replaces the control plane; drop one of them", c.baseURL)
 	}
 	if c.confirmDestructive != "auto" && c.confirmDestructive != "never" {
 		return nil, fmt.Errorf("--confirm-destructive %q: use auto or never", c.confirmDestructive)
@@ -232,12 +314,19 @@ func splitList(s string) []string {
 	return out
 }
 
-// newLogger writes to stderr: stdout belongs to the stdio transport.
+// isTerminal reports whether w is a terminal; a variable so tests can pretend.
+var isTerminal = func(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// newLogger writes to stderr: stdout belongs to the stdio transport. People
+// read a terminal, programs read JSON; --log-format decides when given.
 func newLogger(c *config, w io.Writer) zerolog.Logger {
 	if w == nil {
 		w = os.Stderr
 	}
-	if c.logFormat == "console" {
+	if c.logFormat == "console" || (c.logFormat == "auto" && isTerminal(w)) {
 		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
 	}
 	lvl, _ := zerolog.ParseLevel(c.logLevel)

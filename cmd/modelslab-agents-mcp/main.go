@@ -10,10 +10,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,9 +38,7 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "modelslab-agents-mcp:", err)
-		}
+		printError(os.Stderr, err)
 		os.Exit(exitCode(err))
 	}
 }
@@ -65,16 +66,37 @@ func signalContext() (context.Context, func()) {
 	return ctx, func() { signal.Stop(sigs); cancel(nil) }
 }
 
-func exitCode(err error) int {
+// printError writes run's error: one line, and for a command-line mistake a
+// hint where the help is, so the error does not scroll away under the usage.
+func printError(w io.Writer, err error) {
 	if errors.Is(err, flag.ErrHelp) {
+		return // the help itself was the answer
+	}
+	fmt.Fprintln(w, "modelslab-agents-mcp:", err)
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintln(w, ue.Hint())
+	}
+}
+
+// exitCode is 0 for help, 2 for a command-line mistake (as the go command
+// does), 1 for any other failure.
+func exitCode(err error) int {
+	var ue *usageError
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.As(err, &ue):
+		return 2
 	}
 	return 1
 }
 
-// run is main without the process: testable end to end.
+// run is main without the process: testable end to end. Every check that can
+// fail runs before the first line of the banner, so an error is never buried
+// under a banner that promised a running server.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	cfg, err := parseConfig(args, getenv, stderr)
+	cfg, err := parseConfig(args, getenv, stdout)
 	if err != nil {
 		return err
 	}
@@ -89,6 +111,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return healthcheck(ctx, cfg.addr)
 	case "sandbox":
 		return runSandbox(ctx, cfg, log, stderr)
+	case "doctor":
+		return runDoctor(ctx, cfg, log, stdout)
 	}
 
 	opts := server.Options{
@@ -109,7 +133,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if cfg.siteURL == "" {
 			opts.Site = sb // the sandbox plays the site, on the login's own loopback port
 		}
-		announceSandbox(stderr, sb, cfg.command == "http", cfg.addr)
+		// The outbox as MCP resources, so every email flow finishes inside MCP.
+		opts.Outbox = sb
+	} else if w := cleartextWarning(cfg.baseURL); w != "" {
+		log.Warn().Str("base_url", cfg.baseURL).Msg(w)
 	}
 	if cfg.metricsAddr != "" {
 		opts.Metrics = server.NewMetrics(buildVersion(), buildCommit())
@@ -126,8 +153,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 
 	if cfg.command == "stdio" {
-		log.Info().Str("base_url", opts.Client.BaseURL()).Bool("token_from_env", cfg.token != "").Msg("serving MCP over stdio")
-		return server.ServeStdio(ctx, opts, stdin, stdout)
+		ss, err := server.NewStdio(opts)
+		if err != nil {
+			return err
+		}
+		if sb != nil {
+			announceSandbox(stderr, sb, "")
+		}
+		log.Info().Str("base_url", opts.Client.BaseURL()).Bool("sandbox", sb != nil).Bool("token_from_env", cfg.token != "").Msg("serving MCP over stdio")
+		return ss.Serve(ctx, stdin, stdout)
 	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
@@ -142,18 +176,60 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		hopts.Mounts = map[string]http.Handler{"/api/agents/v1/": sb, "/sandbox/": sb}
 	}
 	loopback := isLoopbackListener(ln)
-	if cfg.token != "" && !loopback {
-		log.Warn().Msg("MODELSLAB_AGENT_TOKEN is ignored: the server listens beyond loopback, where anyone who reaches the port would use it")
-	}
 	hs, err := server.NewHTTP(opts, hopts, loopback)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	log.Info().Str("addr", ln.Addr().String()).Str("base_url", opts.Client.BaseURL()).Bool("read_only", cfg.readOnly).
+	addr := displayAddr(cfg.addr, ln.Addr())
+	base := "http://" + addr
+	if sb != nil {
+		announceSandbox(stderr, sb, base)
+	}
+	fmt.Fprintf(stderr, "MCP endpoint: %s/mcp\n", base)
+	fmt.Fprintf(stderr, "  health: %s/healthz, %s/readyz; stop: Ctrl-C or SIGTERM (in-flight calls finish first)\n", base, base)
+	if cfg.token != "" && !loopback {
+		log.Warn().Msg("MODELSLAB_AGENT_TOKEN is ignored: the server listens beyond loopback, where anyone who reaches the port would use it")
+	}
+	log.Info().Str("addr", addr).Str("base_url", opts.Client.BaseURL()).Bool("sandbox", sb != nil).Bool("read_only", cfg.readOnly).
 		Msg("serving MCP over streamable HTTP at /mcp")
-	fmt.Fprintf(stderr, "MCP endpoint: http://%s/mcp\n", ln.Addr())
-	return hs.Serve(ctx, ln)
+	if err := hs.Serve(ctx, ln); err != nil {
+		return err
+	}
+	// Said, because `go run` reports exit status 1 after a Ctrl-C whatever the server did.
+	log.Info().Msg("stopped: every in-flight call finished")
+	return nil
+}
+
+// displayAddr is the listen address as the user gave it (0.0.0.0 stays
+// 0.0.0.0, a name stays a name), with the port the listener really got, so
+// that port 0 shows the one picked. An empty host means every interface.
+func displayAddr(given string, actual net.Addr) string {
+	host, port, err := net.SplitHostPort(given)
+	if err != nil {
+		return actual.String()
+	}
+	if tcp, ok := actual.(*net.TCPAddr); ok {
+		port = strconv.Itoa(tcp.Port)
+	}
+	if host == "" {
+		host = "0.0.0.0"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// cleartextWarning warns about an http:// control plane beyond loopback:
+// passwords and bearer tokens would cross the network unencrypted.
+func cleartextWarning(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil || !strings.EqualFold(u.Scheme, "http") {
+		return ""
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || strings.EqualFold(host, "localhost") {
+		return ""
+	}
+	return "the base URL is cleartext http:// on a host beyond loopback: passwords and bearer tokens would cross the network unencrypted; use https://"
 }
 
 // serveMetrics starts the metrics listener; the returned func stops it.
@@ -180,16 +256,17 @@ func isLoopbackListener(ln net.Listener) bool {
 }
 
 // announceSandbox prints the demo credentials: they are sandbox-only, made up
-// for offline use, so printing them is the point.
-func announceSandbox(w io.Writer, sb *sandbox.Sandbox, overHTTP bool, addr string) {
+// for offline use, so printing them is the point. base is the HTTP server's
+// base URL, "" over stdio.
+func announceSandbox(w io.Writer, sb *sandbox.Sandbox, base string) {
 	d := sb.Demo()
 	fmt.Fprintf(w, "Sandbox mode: an offline, in-memory ModelsLab control plane (nothing leaves this machine).\n")
 	fmt.Fprintf(w, "  demo account: email %s  password %s  (team account to switch to: %s)\n", d.Email, d.Password, d.TeamAccountUsername)
-	if overHTTP {
-		fmt.Fprintf(w, "  emails (verification codes, reset tokens, invitations): http://%s/sandbox/outbox?email=...\n", addr)
-	} else {
-		fmt.Fprintf(w, "  emails (verification codes, reset tokens, invitations) are logged to stderr\n")
+	fmt.Fprintf(w, "  emails (verification codes, reset tokens, invitations): MCP resource %s/{email}", server.OutboxURI)
+	if base != "" {
+		fmt.Fprintf(w, " or %s%s?email=...", base, sandbox.OutboxPath)
 	}
+	fmt.Fprintln(w)
 }
 
 func runSandbox(ctx context.Context, cfg *config, log zerolog.Logger, stderr io.Writer) error {
@@ -199,7 +276,8 @@ func runSandbox(ctx context.Context, cfg *config, log zerolog.Logger, stderr io.
 		return err
 	}
 	d := sb.Demo()
-	fmt.Fprintf(stderr, "Sandbox control plane: http://%s/api/agents/v1  (outbox: http://%s/sandbox/outbox?email=...)\n", ln.Addr(), ln.Addr())
+	base := "http://" + displayAddr(cfg.addr, ln.Addr())
+	fmt.Fprintf(stderr, "Sandbox control plane: %s%s  (outbox: %s%s?email=...)\n", base, sandbox.APIPrefix, base, sandbox.OutboxPath)
 	fmt.Fprintf(stderr, "  demo account: email %s  password %s\n", d.Email, d.Password)
 	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)

@@ -42,7 +42,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	c := mustParse(t, []string{"http"}, env())
 	want := &config{
 		command: "http", baseURL: upstream.DefaultBaseURL, timeout: upstream.DefaultTimeout,
-		logLevel: "info", logFormat: "json", addr: "127.0.0.1:8080", sessionSecret: []byte{},
+		logLevel: "info", logFormat: "auto", addr: "127.0.0.1:8080", sessionSecret: []byte{},
 		drainDelay: 5 * time.Second, maxSessions: server.DefaultMaxSessions,
 		confirmDestructive: "auto",
 	}
@@ -208,6 +208,7 @@ func TestParseConfigErrors(t *testing.T) {
 		want string // in the error
 	}{
 		{"unknown command", []string{"serve"}, nil, `unknown command "serve"`},
+		{"help for an unknown command", []string{"help", "serve"}, nil, `unknown command "serve"`},
 		{"no command", nil, nil, "a command is required"},
 		{"no command, only flags", []string{"--sandbox"}, nil, "a command is required"},
 		{"unknown flag", []string{"http", "--bogus"}, nil, "flag provided but not defined: -bogus"},
@@ -234,6 +235,10 @@ func TestParseConfigErrors(t *testing.T) {
 		{"site url path", []string{"stdio", "--site-url", "https://modelslab.com/auth"}, nil, `--site-url "https://modelslab.com/auth": want scheme://host`},
 		{"site url scheme", []string{"stdio", "--site-url", "modelslab.com"}, nil, `--site-url "modelslab.com"`},
 		{"env no-browser", []string{"stdio"}, []string{"MODELSLAB_NO_BROWSER", "yes"}, `MODELSLAB_NO_BROWSER="yes"`},
+		// The sandbox replaces the control plane: a base URL beside it is a mistake.
+		{"sandbox and base url", []string{"http", "--sandbox", "--base-url", "https://modelslab.example/api"}, nil, "--sandbox and --base-url"},
+		{"sandbox and env base url", []string{"stdio", "--sandbox"}, []string{"MODELSLAB_BASE_URL", "http://127.0.0.1:9/api"}, "conflict"},
+		{"env sandbox and base url", []string{"stdio", "--base-url", "http://127.0.0.1:9/api"}, []string{"MODELSLAB_SANDBOX", "1"}, "conflict"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -247,12 +252,8 @@ func TestParseConfigErrors(t *testing.T) {
 			}
 		})
 	}
-	// Without a command the usage is printed, so the user sees what to type.
-	var stderr bytes.Buffer
-	parseConfig(nil, env(), &stderr)
-	if !strings.Contains(stderr.String(), "Usage:") {
-		t.Errorf("no usage printed without a command: %q", stderr.String())
-	}
+	// The sandbox command is the control plane: no conflict there.
+	mustParse(t, []string{"sandbox", "--sandbox", "--base-url", "http://127.0.0.1:9/api"}, env())
 }
 
 func runCmd(t *testing.T, args []string, getenv func(string) string) (stdout, stderr string, err error) {
@@ -290,8 +291,10 @@ func TestRunVersion(t *testing.T) {
 	}
 }
 
+// Help goes to stdout with exit 0, as go and git do: `--help`, `-h`, `help`,
+// and a command's own with `help <command>` or `<command> --help`.
 func TestRunHelp(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"-h"}, {"http", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"http", "--help"}, {"help", "http"}, {"stdio", "-h"}} {
 		out, errOut, err := runCmd(t, args, env())
 		if !errors.Is(err, flag.ErrHelp) {
 			t.Fatalf("%q: err = %v, want flag.ErrHelp", args, err)
@@ -299,21 +302,85 @@ func TestRunHelp(t *testing.T) {
 		if exitCode(err) != 0 {
 			t.Errorf("help exits %d, want 0", exitCode(err))
 		}
-		if out != "" {
-			t.Errorf("help went to stdout (the stdio protocol's): %q", out)
+		if errOut != "" {
+			t.Errorf("%q: help went to stderr: %q", args, errOut)
+		}
+		var printed bytes.Buffer
+		printError(&printed, err)
+		if printed.Len() != 0 {
+			t.Errorf("%q: an error line after the help: %q", args, printed.String())
 		}
 		for _, want := range []string{
-			"Usage:", "stdio", "http", "sandbox", "healthcheck", "version", "MODELSLAB_AGENT_TOKEN", "MODELSLAB_SESSION_SECRET",
+			"Usage:", "MODELSLAB_AGENT_TOKEN", "MODELSLAB_SESSION_SECRET",
 			"-base-url", "-timeout", "-log-level", "-log-format", "-read-only", "-toolsets", "-reveal-tokens",
 			"-sandbox", "-addr", "-allowed-origins", "-allowed-hosts", "-version",
+			// The sandbox's own default port is in every help.
+			"127.0.0.1:8090",
 		} {
-			if !strings.Contains(errOut, want) {
+			if !strings.Contains(out, want) {
 				t.Errorf("%q: help lacks %q", args, want)
 			}
 		}
+		if len(args) == 1 || args[0] == "--help" || args[0] == "-h" {
+			for _, cmd := range []string{"stdio", "http", "sandbox", "healthcheck", "version", "help [command]"} {
+				if !strings.Contains(out, "modelslab-agents-mcp "+cmd) {
+					t.Errorf("%q: the command list lacks %q", args, cmd)
+				}
+			}
+		}
+	}
+	// A command's help is its own, with its own defaults.
+	out, _, _ := runCmd(t, []string{"help", "sandbox"}, env())
+	if !strings.HasPrefix(out, "Usage: modelslab-agents-mcp sandbox [flags]") || !strings.Contains(out, `(default "127.0.0.1:8090")`) {
+		t.Errorf("help sandbox:\n%s", out)
+	}
+	out, _, _ = runCmd(t, []string{"http", "--help"}, env())
+	if !strings.HasPrefix(out, "Usage: modelslab-agents-mcp http [flags]") || !strings.Contains(out, "/healthz") || !strings.Contains(out, "SIGTERM") {
+		t.Errorf("http --help:\n%s", out)
 	}
 	if exitCode(errors.New("boom")) != 1 {
 		t.Error("an error must exit 1")
+	}
+}
+
+// A mistake on the command line is one line plus where the help is, exit 2:
+// not 2.5 KB of usage that scrolls the error away.
+func TestRunUsageErrors(t *testing.T) {
+	// Every command, in help's order (other branches add commands).
+	all := strings.Join(commandNames(), ", ")
+	if !strings.HasPrefix(all, "stdio, http, sandbox, healthcheck") || !strings.HasSuffix(all, "version, help") {
+		t.Errorf("commands: %s", all)
+	}
+	cases := []struct {
+		args       []string
+		line, hint string
+	}{
+		{[]string{"http", "--bogus"}, "modelslab-agents-mcp: flag provided but not defined: -bogus", "run 'modelslab-agents-mcp help http' for usage"},
+		{[]string{"--bogus"}, "modelslab-agents-mcp: flag provided but not defined: -bogus", "run 'modelslab-agents-mcp help' for usage"},
+		{[]string{"serve"}, `modelslab-agents-mcp: unknown command "serve" (commands: ` + all + `)`, "run 'modelslab-agents-mcp help' for usage"},
+		{nil, "modelslab-agents-mcp: a command is required: " + all, "run 'modelslab-agents-mcp help' for usage"},
+		{[]string{"stdio", "--timeout", "soon"}, `modelslab-agents-mcp: invalid value "soon" for flag -timeout: parse error`, "run 'modelslab-agents-mcp help stdio' for usage"},
+	}
+	for _, tc := range cases {
+		out, errOut, err := runCmd(t, tc.args, env())
+		if exitCode(err) != 2 {
+			t.Errorf("%q: exit %d (%v), want 2", tc.args, exitCode(err), err)
+		}
+		if out != "" || errOut != "" {
+			t.Errorf("%q: printed before the error: stdout %q, stderr %q", tc.args, out, errOut)
+		}
+		var printed bytes.Buffer
+		printError(&printed, err)
+		if want := tc.line + "\n" + tc.hint + "\n"; printed.String() != want {
+			t.Errorf("%q printed\n%q\nwant\n%q", tc.args, printed.String(), want)
+		}
+	}
+	// Other failures are one line, exit 1, no hint.
+	_, _, err := runCmd(t, []string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--toolsets", "billing"}, env())
+	var printed bytes.Buffer
+	printError(&printed, err)
+	if exitCode(err) != 1 || strings.Count(printed.String(), "\n") != 1 {
+		t.Errorf("bad toolset: exit %d, printed %q", exitCode(err), printed.String())
 	}
 }
 
@@ -363,12 +430,23 @@ func TestRunHealthcheck(t *testing.T) {
 // stop function that cancels it and returns run's result.
 func startRun(t *testing.T, getenv func(string) string, args ...string) (base string, stop func() error) {
 	t.Helper()
+	// No drain delay unless a test asks: the tests stop replicas right away.
+	endpoint, _, stop := serveRun(t, getenv, append([]string{"http", "--addr", "127.0.0.1:0", "--drain-delay", "0"}, args...)...)
+	return strings.TrimSuffix(endpoint, "/mcp"), stop
+}
+
+var anyEndpointRe = regexp.MustCompile(`MCP endpoint: (http://\S+/mcp)`)
+
+// serveRun runs a serving command in process until its endpoint line appears,
+// and returns that endpoint, its stderr so far and after, and a stop function
+// that cancels it and returns run's result.
+func serveRun(t *testing.T, getenv func(string) string, args ...string) (endpoint string, stderr *lockedBuffer, stop func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &lockedBuffer{}
+	stderr = &lockedBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		// No drain delay unless a test asks: the tests stop replicas right away.
-		done <- run(ctx, append([]string{"http", "--addr", "127.0.0.1:0", "--drain-delay", "0"}, args...), getenv, strings.NewReader(""), &bytes.Buffer{}, stderr)
+		done <- run(ctx, args, getenv, strings.NewReader(""), &bytes.Buffer{}, stderr)
 	}()
 	var stopped bool
 	var result error
@@ -387,8 +465,8 @@ func startRun(t *testing.T, getenv func(string) string, args ...string) (base st
 	t.Cleanup(func() { stop() })
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if m := endpointRe.FindStringSubmatch(stderr.String()); m != nil {
-			return strings.TrimSuffix(m[1], "/mcp"), stop
+		if m := anyEndpointRe.FindStringSubmatch(stderr.String()); m != nil {
+			return m[1], stderr, stop
 		}
 		select {
 		case err := <-done:

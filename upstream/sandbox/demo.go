@@ -28,7 +28,7 @@ func (s *Sandbox) seedDemo() {
 	mate := s.createUser(now, demoTeammateEmail, "Team Mate", demoPassword, true)
 	mateMember := s.addMember(now, demo, mate.email, "member", []string{}, statusAccepted)
 	invite := s.addMember(now, demo, demoInviteEmail, "viewer", []string{}, statusPending)
-	s.send(now, "team_invite", invite.email, "", invite.inviteID)
+	s.record(now, "team_invite", invite.email, "", invite.inviteID)
 
 	acme := s.createUser(now, demoAcmeEmail, "Acme Inc.", demoPassword, true)
 	acme.balance = 100

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// bannerWords are the lines that promise a running server.
+var bannerWords = []string{"Sandbox mode", "demo account", "MCP endpoint", "Sandbox control plane"}
+
+// Every start-up error comes before any banner: a taken port, a bad toolset, a
+// configuration that leaves no tool. The user sees the error alone.
+func TestRunErrorsComeBeforeTheBanner(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	addr := taken.Addr().String()
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"http", "--sandbox", "--addr", addr}, "address already in use"},
+		{[]string{"sandbox", "--addr", addr}, "address already in use"},
+		{[]string{"http", "--addr", addr}, "address already in use"},
+		{[]string{"stdio", "--sandbox", "--toolsets", "billing"}, `unknown toolset "billing"`},
+		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--toolsets", "billing"}, `unknown toolset "billing"`},
+		{[]string{"stdio", "--sandbox", "--read-only", "--toolsets", "auth"}, "no tool left"},
+		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--read-only", "--toolsets", "auth"}, "no tool left"},
+	}
+	for _, tc := range cases {
+		_, errOut, err := runCmd(t, tc.args, env())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want an error containing %q", tc.args, err, tc.want)
+		}
+		for _, w := range bannerWords {
+			if strings.Contains(errOut, w) {
+				t.Errorf("%q: %q printed before the error:\n%s", tc.args, w, errOut)
+			}
+		}
+	}
+}
+
+// The banner shows the address as given, with the port really bound; in
+// sandbox mode it starts with the sandbox lines, not with a log line, and says
+// how to check health and how to stop.
+func TestRunBanner(t *testing.T) {
+	for _, host := range []string{"127.0.0.1", "localhost"} {
+		endpoint, stderr, _ := serveRun(t, env(), "http", "--sandbox", "--addr", host+":0")
+		m := regexp.MustCompile(`^http://` + host + `:(\d+)/mcp$`).FindStringSubmatch(endpoint)
+		if m == nil || m[1] == "0" {
+			t.Fatalf("--addr %s:0 announced %q, want %s with the port bound", host, endpoint, host)
+		}
+		// The announced port is the one serving.
+		if _, _, err := runCmd(t, []string{"healthcheck", "--addr", "127.0.0.1:" + m[1]}, env()); err != nil {
+			t.Errorf("healthcheck of the announced port: %v", err)
+		}
+		base := strings.TrimSuffix(endpoint, "/mcp")
+		want := "Sandbox mode: an offline, in-memory ModelsLab control plane (nothing leaves this machine).\n" +
+			"  demo account: email demo@sandbox.test  password sandbox-demo-password  (team account to switch to: acme)\n" +
+			"  emails (verification codes, reset tokens, invitations): MCP resource sandbox://outbox/{email} or " + base + "/sandbox/outbox?email=...\n" +
+			"MCP endpoint: " + endpoint + "\n" +
+			"  health: " + base + "/healthz, " + base + "/readyz; stop: Ctrl-C or SIGTERM (in-flight calls finish first)\n"
+		if got := stderr.String(); !strings.HasPrefix(got, want) {
+			t.Errorf("banner:\n%s\nwant it to start with:\n%s", got, want)
+		}
+		if strings.Contains(stderr.String(), "sandbox mail") {
+			t.Errorf("the seeded invitation was logged at start-up:\n%s", stderr)
+		}
+	}
+	// Over stdio the same sandbox lines, without a port.
+	_, errOut, err := runCmd(t, []string{"stdio", "--sandbox"}, env())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(errOut, "Sandbox mode:") || !strings.Contains(errOut, "MCP resource sandbox://outbox/{email}\n") || strings.Contains(errOut, "sandbox mail") {
+		t.Errorf("stdio banner:\n%s", errOut)
+	}
+}
+
+func TestDisplayAddr(t *testing.T) {
+	v6any := &net.TCPAddr{IP: net.IPv6zero, Port: 18081}
+	cases := []struct {
+		given  string
+		actual net.Addr
+		want   string
+	}{
+		// The issue's case: Go reports a 0.0.0.0 listener as [::].
+		{"0.0.0.0:18081", v6any, "0.0.0.0:18081"},
+		{"0.0.0.0:0", v6any, "0.0.0.0:18081"},
+		{":18081", v6any, "0.0.0.0:18081"},
+		{"localhost:0", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 4242}, "localhost:4242"},
+		{"[::1]:0", &net.TCPAddr{IP: net.IPv6loopback, Port: 4242}, "[::1]:4242"},
+		{"127.0.0.1:8080", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, "127.0.0.1:8080"},
+	}
+	for _, tc := range cases {
+		if got := displayAddr(tc.given, tc.actual); got != tc.want {
+			t.Errorf("displayAddr(%q, %v) = %q, want %q", tc.given, tc.actual, got, tc.want)
+		}
+	}
+}
+
+// A cleartext control plane beyond loopback would carry passwords and bearer
+// tokens in the clear: warned about at start.
+func TestCleartextBaseURLIsWarnedAbout(t *testing.T) {
+	for url, warn := range map[string]bool{
+		"http://modelslab.example/api/agents/v1":  true,
+		"HTTP://10.0.0.7:8000/api":                true,
+		"http://127.0.0.1:9/api":                  false,
+		"http://localhost:9/api":                  false,
+		"http://[::1]:9/api":                      false,
+		"https://modelslab.com/api/agents/v1":     false,
+		"https://modelslab.example/api/agents/v1": false,
+	} {
+		if got := cleartextWarning(url) != ""; got != warn {
+			t.Errorf("%s: warned %v, want %v", url, got, warn)
+		}
+	}
+	_, stderr, _ := serveRun(t, env(), "http", "--addr", "127.0.0.1:0", "--base-url", "http://modelslab.example/api/agents/v1")
+	if !strings.Contains(stderr.String(), `"level":"warn"`) || !strings.Contains(stderr.String(), "cleartext http://") {
+		t.Errorf("no warning logged:\n%s", stderr)
+	}
+}
+
+type fakeTerminal struct{ bytes.Buffer }
+
+// Console logs for a person at a terminal, JSON for a program; --log-format
+// decides when given, in either direction.
+func TestLogFormatFollowsTheTerminal(t *testing.T) {
+	old := isTerminal
+	t.Cleanup(func() { isTerminal = old })
+	isTerminal = func(w any) bool { _, ok := w.(*fakeTerminal); return ok }
+	for _, tc := range []struct {
+		format   string
+		terminal bool
+		json     bool
+	}{
+		{"auto", true, false},
+		{"auto", false, true},
+		{"json", true, true},
+		{"console", false, false},
+	} {
+		var w interface {
+			Write([]byte) (int, error)
+			String() string
+		} = &bytes.Buffer{}
+		if tc.terminal {
+			w = &fakeTerminal{}
+		}
+		log := newLogger(&config{logFormat: tc.format, logLevel: "info"}, w)
+		log.Info().Str("k", "v").Msg("hello")
+		out := w.String()
+		if isJSON := strings.HasPrefix(out, "{"); isJSON != tc.json {
+			t.Errorf("format %s, terminal %v: %q, want json=%v", tc.format, tc.terminal, out, tc.json)
+		}
+		if !strings.Contains(out, "hello") {
+			t.Errorf("format %s: message lost: %q", tc.format, out)
+		}
+	}
+	// The real check on a real file that is not a terminal.
+	f, err := os.CreateTemp(t.TempDir(), "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if old(f) {
+		t.Error("a regular file taken for a terminal")
+	}
+}
+
+// The image sets the listen address once, in MODELSLAB_ADDR, and neither CMD
+// nor HEALTHCHECK passes --addr: so the health check probes wherever the
+// server listens. Run both as the image does, with the address moved.
+func TestDockerfileHealthcheckFollowsTheAddress(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "Dockerfile"))
+	if err != nil {
+		t.Skipf("no Dockerfile: %v", err)
+	}
+	df := strings.ReplaceAll(string(raw), "\\\n", " ")
+	envAddr := regexp.MustCompile(`(?m)^ENV MODELSLAB_ADDR=(\S+)$`).FindStringSubmatch(df)
+	expose := regexp.MustCompile(`(?m)^EXPOSE (\d+)$`).FindStringSubmatch(df)
+	hc := regexp.MustCompile(`(?m)^HEALTHCHECK .*CMD (\[.*\])$`).FindStringSubmatch(df)
+	cmd := regexp.MustCompile(`(?m)^CMD (\[.*\])$`).FindStringSubmatch(df)
+	if envAddr == nil || expose == nil || hc == nil || cmd == nil {
+		t.Fatalf("Dockerfile lacks ENV MODELSLAB_ADDR, EXPOSE, HEALTHCHECK or CMD:\n%s", raw)
+	}
+	if _, port, _ := net.SplitHostPort(envAddr[1]); port != expose[1] {
+		t.Errorf("MODELSLAB_ADDR %s does not listen on the EXPOSEd port %s", envAddr[1], expose[1])
+	}
+	argv := func(list string) []string {
+		var out []string
+		for _, m := range regexp.MustCompile(`"([^"]*)"`).FindAllStringSubmatch(list, -1) {
+			out = append(out, m[1])
+		}
+		return out
+	}
+	serveArgs, hcArgs := argv(cmd[1]), argv(hc[1])[1:] // HEALTHCHECK names the binary
+	for _, args := range [][]string{serveArgs, hcArgs} {
+		for _, a := range args {
+			if strings.HasPrefix(a, "--addr") || strings.HasPrefix(a, "-addr") {
+				t.Errorf("%q passes --addr: the health check would not follow MODELSLAB_ADDR", args)
+			}
+		}
+	}
+	// Moved to another (free, loopback) port through the environment alone.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := ln.Addr().String()
+	ln.Close()
+	getenv := env("MODELSLAB_ADDR", moved, "MODELSLAB_SANDBOX", "1")
+	endpoint, _, _ := serveRun(t, getenv, serveArgs...)
+	if endpoint != "http://"+moved+"/mcp" {
+		t.Fatalf("CMD %q with MODELSLAB_ADDR=%s served %s", serveArgs, moved, endpoint)
+	}
+	if _, _, err := runCmd(t, hcArgs, getenv); err != nil {
+		t.Errorf("HEALTHCHECK %q with MODELSLAB_ADDR=%s: %v", hcArgs, moved, err)
+	}
+}
