@@ -217,7 +217,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	fs.StringVar(&c.logFormat, "log-format", envOr("MODELSLAB_LOG_FORMAT", "auto"), "json, console, or auto: console when stderr is a terminal, json otherwise (MODELSLAB_LOG_FORMAT)")
 	fs.BoolVar(&c.readOnly, "read-only", envBool("MODELSLAB_READ_ONLY"), "publish and accept only actions that change nothing (MODELSLAB_READ_ONLY=1)")
 	fs.StringVar(&toolsets, "toolsets", getenv("MODELSLAB_TOOLSETS"), "comma list of auth, tokens, profile, api-keys, teams; empty means all (MODELSLAB_TOOLSETS)")
-	fs.BoolVar(&c.revealTokens, "reveal-tokens", envBool("MODELSLAB_REVEAL_TOKENS"), "stdio: return bearer tokens whole instead of masked (MODELSLAB_REVEAL_TOKENS=1)")
+	fs.BoolVar(&c.revealTokens, "reveal-tokens", envBool("MODELSLAB_REVEAL_TOKENS"), "stdio: return bearer tokens and the default API key of login and verify-email whole instead of masked (MODELSLAB_REVEAL_TOKENS=1)")
 	fs.BoolVar(&c.sandbox, "sandbox", envBool("MODELSLAB_SANDBOX"), "use the embedded offline control plane with a demo account (MODELSLAB_SANDBOX=1)")
 	fs.StringVar(&c.addr, "addr", envOr("MODELSLAB_ADDR", defAddr), "listen address of http, and of sandbox (whose default is 127.0.0.1:8090); the address healthcheck probes; port 0 picks a free port (MODELSLAB_ADDR)")
 	fs.StringVar(&origins, "allowed-origins", getenv("MODELSLAB_ALLOWED_ORIGINS"), "http: comma list of browser origins allowed besides loopback, e.g. https://app.example.com; their hosts are allowed as Host too (MODELSLAB_ALLOWED_ORIGINS)")
