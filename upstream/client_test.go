@@ -625,8 +625,11 @@ func TestKeepAliveReusesOneConnection(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if conns.Load() != 1 {
-		t.Errorf("1000 sequential calls opened %d connections", conns.Load())
+	// Not exactly one: under load the transport's read loop can hand the
+	// connection back to the pool just after the next request looked for an
+	// idle one, and that request dials. Without keep-alive it would be 1000.
+	if n := conns.Load(); n < 1 || n > 5 {
+		t.Errorf("1000 sequential calls opened %d connections", n)
 	}
 }
 
