@@ -69,6 +69,7 @@ type Config struct {
 type Client struct {
 	rc   *resty.Client
 	base *url.URL
+	root string // base without a trailing slash; paths start with one
 	cfg  Config
 	log  zerolog.Logger
 	// jitter is swapped in tests to make back-off deterministic.
@@ -112,9 +113,10 @@ func New(cfg Config) (*Client, error) {
 		cfg.Transport = newTransport()
 	}
 
+	// No SetBaseURL: each request gets its absolute URL (see attempt), which spares
+	// resty two URL parses and a concatenation per request.
 	rc := resty.New().
 		SetTransport(cfg.Transport).
-		SetBaseURL(strings.TrimRight(base.String(), "/")).
 		SetHeader("User-Agent", cfg.UserAgent).
 		SetHeader("Accept", "application/json").
 		SetResponseBodyLimit(cfg.MaxResponseBytes).
@@ -127,7 +129,7 @@ func New(cfg Config) (*Client, error) {
 	// Retries are ours (see do): resty's own would also retry POST.
 	rc.SetRetryCount(0)
 
-	return &Client{rc: rc, base: base, cfg: cfg, log: cfg.Logger, jitter: fullJitter}, nil
+	return &Client{rc: rc, base: base, root: strings.TrimRight(base.String(), "/"), cfg: cfg, log: cfg.Logger, jitter: fullJitter}, nil
 }
 
 // BaseURL returns the configured control-plane root.
@@ -216,6 +218,10 @@ func send[T any](ctx context.Context, c *Client, req request) (*Result[T], error
 	return res, nil
 }
 
+// allSecrets is what an error text about req must not show; built only on the
+// failure paths that need it.
+func (r request) allSecrets() []string { return append([]string{string(r.token)}, r.secrets...) }
+
 type response struct {
 	status    int
 	data      json.RawMessage
@@ -233,10 +239,9 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	idempotent := req.method == http.MethodGet || req.method == http.MethodPut || req.method == http.MethodDelete
-	secrets := append([]string{string(req.token)}, req.secrets...)
 
 	for attempt := 0; ; attempt++ {
-		resp, replays, err := c.attempt(ctx, req, attempt, secrets)
+		resp, replays, err := c.attempt(ctx, req, attempt)
 		if err == nil {
 			return resp, nil
 		}
@@ -314,7 +319,7 @@ func fullJitter(d time.Duration) time.Duration {
 
 // attempt sends req once.
 // replays is how many times the transport resent it on its own.
-func (c *Client) attempt(ctx context.Context, req request, attempt int, secrets []string) (_ *response, replays int, _ error) {
+func (c *Client) attempt(ctx context.Context, req request, attempt int) (_ *response, replays int, _ error) {
 	var conns atomic.Int32
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { conns.Add(1) }})
 	defer func() { replays = max(int(conns.Load())-1, 0) }()
@@ -326,7 +331,7 @@ func (c *Client) attempt(ctx context.Context, req request, attempt int, secrets 
 		r.SetHeader("Content-Type", "application/json").SetBody(req.body)
 	}
 	start := time.Now()
-	resp, err := r.Execute(req.method, req.path)
+	resp, err := r.Execute(req.method, c.root+req.path)
 	elapsed := time.Since(start)
 
 	if err != nil {
@@ -339,7 +344,7 @@ func (c *Client) attempt(ctx context.Context, req request, attempt int, secrets 
 			return nil, 0, &ResponseError{Method: req.method, Path: req.path, Status: status,
 				Problem: fmt.Sprintf("the response body is larger than the %d-byte limit", c.cfg.MaxResponseBytes)}
 		}
-		ne := newNetworkError(ctx, req, err, secrets)
+		ne := newNetworkError(ctx, req, err, req.allSecrets())
 		c.logAttempt(req, attempt, 0, elapsed, "", ne.kind())
 		return nil, 0, ne
 	}
@@ -365,7 +370,7 @@ func (c *Client) attempt(ctx context.Context, req request, attempt int, secrets 
 		}
 		return &response{status: status, data: data, requestID: requestID, rateLimit: rl}, 0, nil
 	}
-	return nil, 0, newAPIError(req, status, resp.Header(), body, requestID, rl, secrets)
+	return nil, 0, newAPIError(req, status, resp.Header(), body, requestID, rl, req.allSecrets())
 }
 
 func (c *Client) logAttempt(req request, attempt, status int, d time.Duration, requestID, failure string) {
@@ -412,14 +417,21 @@ func parseEnvelope(body []byte) envelope {
 
 func parseRateLimit(h http.Header) RateLimit {
 	var rl RateLimit
-	if v, err := strconv.Atoi(h.Get("X-RateLimit-Remaining")); err == nil {
-		rl.Remaining, rl.Known = v, true
+	// Absent headers are skipped before parsing: a failed Atoi allocates its error.
+	if s := h.Get("X-RateLimit-Remaining"); s != "" {
+		if v, err := strconv.Atoi(s); err == nil {
+			rl.Remaining, rl.Known = v, true
+		}
 	}
-	if v, err := strconv.Atoi(h.Get("X-RateLimit-Limit")); err == nil {
-		rl.Limit = v
+	if s := h.Get("X-RateLimit-Limit"); s != "" {
+		if v, err := strconv.Atoi(s); err == nil {
+			rl.Limit = v
+		}
 	}
-	if v, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil && v > 0 {
-		rl.Reset = time.Unix(v, 0).UTC()
+	if s := h.Get("X-RateLimit-Reset"); s != "" {
+		if v, err := strconv.ParseInt(s, 10, 64); err == nil && v > 0 {
+			rl.Reset = time.Unix(v, 0).UTC()
+		}
 	}
 	return rl
 }
