@@ -39,6 +39,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -532,6 +533,7 @@ func runLoad(ctx context.Context, k serverKind, clients []*client.Client, d time
 
 type coldStart struct {
 	median, p90, min time.Duration
+	cpu              time.Duration // median CPU time of the process, start to exit
 }
 
 // stdioKinds are the servers with a stdio transport, in kindOrder.
@@ -550,58 +552,67 @@ func stdioKinds(kinds map[string]serverKind) []string {
 func benchColdStart(cfg benchConfig, up *upstreamProc, kinds map[string]serverKind, r *report) error {
 	progress("cold start: %d spawns per server", cfg.coldStarts)
 	r.cold = map[string]coldStart{}
-	samples := map[string][]time.Duration{}
+	samples, cpus := map[string][]time.Duration{}, map[string][]time.Duration{}
 	names := stdioKinds(kinds)
 	for range cfg.coldStarts {
 		for _, name := range names {
-			d, err := oneColdStart(kinds[name], up.baseURL())
+			d, cpu, err := oneColdStart(kinds[name], up.baseURL())
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
 			samples[name] = append(samples[name], d)
+			cpus[name] = append(cpus[name], cpu)
 		}
 	}
 	for _, name := range names {
-		s := slices.Clone(samples[name])
-		slices.Sort(s)
-		r.cold[name] = coldStart{median: s[len(s)/2], p90: s[min(len(s)-1, len(s)*9/10)], min: s[0]}
+		s := slices.Sorted(slices.Values(samples[name]))
+		c := slices.Sorted(slices.Values(cpus[name]))
+		r.cold[name] = coldStart{median: s[len(s)/2], p90: s[min(len(s)-1, len(s)*9/10)], min: s[0], cpu: c[len(c)/2]}
 	}
 	return nil
 }
 
-func oneColdStart(k serverKind, base string) (time.Duration, error) {
+// oneColdStart returns the wall time to the tools/list answer and the CPU time
+// (user+system, from the exit's rusage) the process used: less sensitive than
+// wall time to a machine shared with other work.
+func oneColdStart(k serverKind, base string) (wall, cpu time.Duration, _ error) {
 	cmd := exec.Command(k.bin, k.args(base)...)
 	cmd.Env = append(os.Environ(), k.env...)
 	cmd.Stderr = io.Discard
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	stdoutPipe, err := cmd.StdoutPipe()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	out := bufio.NewReader(stdoutPipe)
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	defer func() {
-		stdin.Close()
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	}()
 	timer := time.AfterFunc(10*time.Second, func() { _ = cmd.Process.Kill() })
 	defer timer.Stop()
-	io.WriteString(stdin, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mcpbench","version":"1"}}}`+"\n")
-	if err := waitForID(out, 1); err != nil {
-		return 0, err
+	err = func() error {
+		io.WriteString(stdin, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mcpbench","version":"1"}}}`+"\n")
+		if err := waitForID(out, 1); err != nil {
+			return err
+		}
+		io.WriteString(stdin, `{"jsonrpc":"2.0","method":"notifications/initialized"}`+"\n"+`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`+"\n")
+		return waitForID(out, 2)
+	}()
+	wall = time.Since(t0)
+	stdin.Close()
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	if err != nil {
+		return 0, 0, err
 	}
-	io.WriteString(stdin, `{"jsonrpc":"2.0","method":"notifications/initialized"}`+"\n"+`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`+"\n")
-	if err := waitForID(out, 2); err != nil {
-		return 0, err
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
-	return time.Since(t0), nil
+	return wall, cpu, nil
 }
 
 func waitForID(r *bufio.Reader, id int) error {
