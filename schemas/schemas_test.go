@@ -34,8 +34,8 @@ func TestSchemaToolReturnsCopy(t *testing.T) {
 // allowedPropKeywords are the keywords the tools validator interprets;
 // anything else would be silently ignored by it (NewValidator rejects it too).
 var allowedPropKeywords = map[string]bool{
-	"type": true, "description": true, "enum": true, "format": true, "minimum": true,
-	"maximum": true, "minLength": true, "maxLength": true, "items": true, "maxItems": true,
+	"type": true, "description": true, "enum": true, "format": true, "pattern": true, "minimum": true,
+	"maximum": true, "maxLength": true, "items": true, "maxItems": true,
 }
 
 func TestSchemaShape(t *testing.T) {

@@ -2,26 +2,40 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 )
 
-func init() {
-	descriptions["agent-auth"] = `Sign up, verify the email, log in and out of a ModelsLab account, and recover a password.
+// authTool declares agent-auth: every action with its parameter rules and handler.
+func authTool() ToolSpec {
+	return ToolSpec{
+		Name: "agent-auth", Toolset: "auth", Title: "Agent account authentication",
+		Description: `Sign up, verify the email, log in and out of a ModelsLab account, and recover a password.
 Start here: "login" (email, password) gives this session a bearer token that every other tool then uses; the token is kept by the server, not shown to you in full.
 New account: "signup", then "verify-email" with the verification_code from the email, which also logs in.
 "refresh" replaces the current token; "logout" revokes it; "logout-all" revokes every token of the account.
-Lost password: "forgot-password", then "reset-password" with the token from the email.`
-	handlers["agent-auth"] = map[string]handlerFunc{
-		"signup":              authSignup,
-		"login":               authLogin,
-		"verify-email":        authVerifyEmail,
-		"refresh":             authRefresh,
-		"logout":              authLogout,
-		"logout-all":          authLogoutAll,
-		"forgot-password":     authForgotPassword,
-		"reset-password":      authResetPassword,
-		"resend-verification": authResendVerification,
+Lost password: "forgot-password", then "reset-password" with the token from the email.`,
+		Params: map[string]ParamSpec{
+			"email":                 emailParam,
+			"scopes":                scopesParam,
+			"password":              secretParam,
+			"password_confirmation": confirmParam,
+			"token":                 {Secret: true, Hint: "use the reset token from the email that forgot-password sent"},
+			"verification_code":     {Secret: true, Hint: "read the code from the verification email (the sandbox outbox)"},
+		},
+		Actions: []ActionSpec{
+			{Name: "signup", Required: []string{"email", "password"}, Optional: []string{"name", "password_confirmation"}, Handler: authSignup},
+			{Name: "login", Required: []string{"email", "password"}, Optional: []string{"device_name", "token_expiry", "scopes"}, Handler: authLogin},
+			{Name: "verify-email", Required: []string{"verification_code"}, Handler: authVerifyEmail},
+			{Name: "refresh", Optional: []string{"token_expiry", "device_name"}, NeedsToken: true, Handler: authRefresh},
+			{Name: "logout", NeedsToken: true, Handler: authLogout},
+			{Name: "logout-all", NeedsToken: true, Handler: authLogoutAll},
+			{Name: "forgot-password", Required: []string{"email"}, Handler: authForgotPassword},
+			{Name: "reset-password", Required: []string{"email", "token", "password", "password_confirmation"}, Handler: authResetPassword},
+			{Name: "resend-verification", Required: []string{"email"}, Handler: authResendVerification},
+		},
 	}
 }
 
@@ -57,7 +71,9 @@ func authRefresh(ctx context.Context, c *call) (*outcome, error) {
 		TokenExpiry: c.args.String("token_expiry"), DeviceName: c.args.String("device_name"),
 	}))
 	if err == nil && !c.deps.HTTP {
-		c.deps.Creds.Drop(ctx, old) // refresh revoked it upstream
+		// A 2xx proves refresh revoked the old token upstream, whether or not
+		// its answer carried a new one the server could read.
+		c.deps.Creds.Drop(ctx, old)
 	}
 	return out, err
 }
@@ -87,7 +103,9 @@ func authResendVerification(ctx context.Context, c *call) (*outcome, error) {
 }
 
 // session shapes a result that carries a new bearer token: the server adopts it
-// where it can (stdio), and shows it masked unless tokens are revealed.
+// where it can (stdio), and shows it masked unless tokens are revealed. An
+// answer without a token it can read is still a success: the warning says
+// what the server could not do.
 func (c *call) session(res *upstream.Result[upstream.Session], err error) (*outcome, error) {
 	out, err := fromResult(res, err)
 	if err != nil {
@@ -95,23 +113,43 @@ func (c *call) session(res *upstream.Result[upstream.Session], err error) (*outc
 	}
 	tok := res.Data.AccessToken
 	if tok == "" {
+		effect := "the answer carried no access token this server could read: this session still uses the token it had before"
+		switch {
+		case c.deps.HTTP:
+			effect = "the answer carried no access token this server could read: look for it in data"
+		case c.action == "refresh":
+			effect = "the answer carried no access token this server could read, and refresh revoked the old one: log in again (agent-auth action login)"
+		}
+		out.need("data.access_token", upstream.KindString, effect)
+		c.maskSecrets(out, "access_token", "token", "api_key") // whatever shape they came in
 		return out, nil
 	}
 	adopted := c.deps.Creds.Adopt(c.ctx, upstream.Token(tok))
-	if !c.deps.RevealTokens {
-		out.data = replaceField(out.data, "access_token", maskToken(tok))
-		out.notes = append(out.notes, "access_token is shown masked (token id and last four characters); start the server with --reveal-tokens to see tokens whole.")
-	}
+	c.maskSecrets(out, "access_token", "token", "api_key")
 	if adopted {
 		out.notes = append(out.notes, "This server now uses the new token for every following call of this session; no need to pass it anywhere.")
 	} else {
-		out.notes = append(out.notes, "This server remembers no credential between requests: send access_token as `Authorization: Bearer <access_token>` on later requests.")
+		out.notes = append(out.notes, "This server remembers no credential between requests: send "+res.Data.TokenField+" as `Authorization: Bearer <token>` on later requests.")
 	}
 	return out, nil
 }
 
+// maskSecrets keeps the secrets of an answer out of the model's context over
+// stdio (unless --reveal-tokens): the named fields are masked, one style for
+// all (maskSecret). Only create and rotate show a key's secret whole.
+func (c *call) maskSecrets(out *outcome, fields ...string) {
+	if c.deps.RevealTokens {
+		return
+	}
+	var masked []string
+	out.data, masked = maskFields(out.data, fields...)
+	if len(masked) > 0 {
+		out.notes = append(out.notes, strings.Join(masked, " and ")+" shown masked (a token's id and last four characters, a key's last four); start the server with --reveal-tokens to see them whole.")
+	}
+}
+
 // revoked shapes the result of a call that revoked the calling token.
-func (c *call) revoked(res *upstream.Result[upstream.Message], err error) (*outcome, error) {
+func (c *call) revoked(res *upstream.Result[json.RawMessage], err error) (*outcome, error) {
 	out, err := fromResult(res, err)
 	if err != nil {
 		return nil, err

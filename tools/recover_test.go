@@ -26,11 +26,17 @@ func (fixedCreds) Drop(context.Context, upstream.Token)       {}
 // startTools serves the tools in process against baseURL and returns a client.
 func startTools(t *testing.T, baseURL string, log zerolog.Logger) *client.Client {
 	t.Helper()
+	return startToolsWith(t, baseURL, log, Specs())
+}
+
+// startToolsWith is startTools over the given declarations.
+func startToolsWith(t *testing.T, baseURL string, log zerolog.Logger, specs []ToolSpec) *client.Client {
+	t.Helper()
 	cl, err := upstream.New(upstream.Config{BaseURL: baseURL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts, err := Build(Deps{Client: cl, Creds: fixedCreds("1|abcdefgh"), Logger: log}, Filter{})
+	ts, err := build(Deps{Client: cl, Creds: fixedCreds("1|abcdefgh"), Logger: log}, Filter{}, specs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,16 +69,19 @@ func callTool(ctx context.Context, c *client.Client, name string, args map[strin
 // A panic in a handler becomes an isError result, is logged, and the server
 // keeps serving.
 func TestHandlerPanicBecomesToolError(t *testing.T) {
-	orig := handlers["agent-profile"]["get"]
-	handlers["agent-profile"]["get"] = func(context.Context, *call) (*outcome, error) { panic("boom") }
-	t.Cleanup(func() { handlers["agent-profile"]["get"] = orig })
+	specs := Specs()
+	for i, a := range specs[2].Actions { // agent-profile
+		if a.Name == "get" {
+			specs[2].Actions[i].Handler = func(context.Context, *call) (*outcome, error) { panic("boom") }
+		}
+	}
 
 	upstreamSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"data":[],"error":null,"meta":{"request_id":"r"}}`))
 	}))
 	t.Cleanup(upstreamSrv.Close)
 	var logs strings.Builder
-	c := startTools(t, upstreamSrv.URL, zerolog.New(zerolog.SyncWriter(&logs)))
+	c := startToolsWith(t, upstreamSrv.URL, zerolog.New(zerolog.SyncWriter(&logs)), specs)
 
 	res, err := callTool(context.Background(), c, "agent-profile", map[string]any{"action": "get"})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -16,10 +17,12 @@ import (
 // successBody is the structured content of a successful call; the text block
 // carries the same JSON for clients that only read text.
 type successBody struct {
-	Action    string          `json:"action"`
-	Data      json.RawMessage `json:"data"`
-	RequestID string          `json:"request_id,omitempty"`
-	Notes     []string        `json:"notes,omitempty"`
+	Action    string             `json:"action"`
+	Data      json.RawMessage    `json:"data"`
+	List      *listInfo          `json:"list,omitempty"`
+	RequestID string             `json:"request_id,omitempty"`
+	Notes     []string           `json:"notes,omitempty"`
+	Warnings  []upstream.Warning `json:"warnings,omitempty"`
 }
 
 func successResult(action string, out *outcome) *mcp.CallToolResult {
@@ -27,7 +30,10 @@ func successResult(action string, out *outcome) *mcp.CallToolResult {
 	if len(data) == 0 {
 		data = json.RawMessage("null")
 	}
-	body := successBody{Action: action, Data: data, RequestID: out.requestID, Notes: out.notes}
+	body := successBody{Action: action, Data: data, List: out.list, RequestID: out.requestID, Notes: out.notes, Warnings: out.warnings}
+	if len(out.warnings) > 0 {
+		body.Notes = append(body.Notes, "ModelsLab's answer differs from this server's contract in the fields under warnings; data is shown exactly as ModelsLab sent it.")
+	}
 	raw, err := marshalText(body)
 	if err != nil {
 		// Data is upstream JSON the client already parsed; this cannot happen short of a bug.
@@ -141,6 +147,9 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		b.WriteString("\n" + stp.note)
 		info.Message += " (" + stp.note + ")"
 	}
+	if stp != nil && stp.next != "" {
+		info.NextStep = stp.next
+	}
 	if info.NextStep != "" {
 		b.WriteString("\nNext step: " + info.NextStep)
 	}
@@ -229,38 +238,80 @@ func notFoundHint(tool string) string {
 type stepError struct {
 	err  error
 	note string
+	next string // replaces the next step the error would suggest
 }
 
 func (e *stepError) Error() string { return e.err.Error() }
 func (e *stepError) Unwrap() error { return e.err }
 
-// maskToken shows a Sanctum token as its id and last four characters.
-func maskToken(tok string) string {
-	last := tok
-	if len(last) > 4 {
-		last = last[len(last)-4:]
+// maskSecret is the one mask style of this server: a Sanctum token ("42|…")
+// keeps its id and last four characters, any other secret its last four.
+func maskSecret(secret string) string {
+	last := ""
+	if len(secret) >= 12 { // a shorter secret would show too much of itself
+		last = secret[len(secret)-4:]
 	}
-	if i := strings.IndexByte(tok, '|'); i > 0 && i < 21 {
-		return tok[:i] + "|…" + last
+	if i := strings.IndexByte(secret, '|'); i > 0 && i < 21 {
+		return secret[:i] + "|…" + last
 	}
 	return "…" + last
 }
 
-// replaceField rewrites one top-level field of a JSON object, keeping the rest as is.
-func replaceField(raw json.RawMessage, field string, value any) json.RawMessage {
-	var obj map[string]json.RawMessage
+// harmlessFields are the fields of an object under a secret field that stay
+// readable: they describe the secret without being it.
+var harmlessFields = map[string]bool{"id": true, "name": true, "notes": true, "type": true,
+	"created_at": true, "last_used_at": true, "expires_at": true}
+
+// maskFields masks, at any depth of data, every string held by a field of
+// one of the given names; in an object under such a field (api_key: {id,
+// name, key}) every string but the plainly harmless ones. It returns the new data and the names it masked;
+// data that is not JSON, or has nothing to mask, comes back unchanged.
+func maskFields(raw json.RawMessage, names ...string) (json.RawMessage, []string) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&obj); err != nil || obj == nil {
-		return raw
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return raw, nil
 	}
-	v, err := json.Marshal(value)
+	var masked []string
+	// owner is the secret field v is under ("" for none).
+	var walk func(v any, owner string) any
+	walk = func(v any, owner string) any {
+		switch x := v.(type) {
+		case string:
+			// A value ModelsLab masked itself ("sk_...abcd") is no secret.
+			if owner != "" && x != "" && !strings.Contains(x, "...") && !strings.Contains(x, "…") && !strings.Contains(x, "***") {
+				if !slices.Contains(masked, owner) {
+					masked = append(masked, owner)
+				}
+				return maskSecret(x)
+			}
+		case map[string]any:
+			for k, e := range x {
+				o := ""
+				switch {
+				case slices.Contains(names, k):
+					o = k
+				case owner != "" && !harmlessFields[k]:
+					o = owner
+				}
+				x[k] = walk(e, o)
+			}
+		case []any:
+			for i, e := range x {
+				x[i] = walk(e, owner)
+			}
+		}
+		return v
+	}
+	v = walk(v, "")
+	if len(masked) == 0 {
+		return raw, nil
+	}
+	out, err := marshalText(v)
 	if err != nil {
-		return raw
+		return raw, nil
 	}
-	obj[field] = v
-	out, err := json.Marshal(obj)
-	if err != nil {
-		return raw
-	}
-	return out
+	slices.Sort(masked)
+	return out, masked
 }

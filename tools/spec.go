@@ -1,6 +1,12 @@
 package tools
 
-// ActionSpec declares one action's parameters.
+// A tool is declared once, in its own file (auth.go, tokens.go, ...): its
+// description, its parameters' local rules and every action with its
+// handler. The JSON Schema in schemas/ holds the types and descriptions a
+// client sees; NewValidator checks at start-up that both agree.
+
+// ActionSpec declares one action: which parameters it takes, what it may do,
+// and the handler that runs it once its arguments are valid.
 type ActionSpec struct {
 	Name       string
 	Required   []string
@@ -8,13 +14,30 @@ type ActionSpec struct {
 	AtLeastOne bool // at least one Optional param must be given
 	ReadOnly   bool // changes nothing upstream (published in read-only mode)
 	NeedsToken bool // calls an authenticated endpoint
+	// Handler runs the validated action: one upstream call (or a few, for
+	// rotate) and the shaping of its answer.
+	Handler handlerFunc
+}
+
+// ParamSpec holds the rules of one parameter that a JSON Schema cannot say.
+type ParamSpec struct {
+	Secret    bool   // never echoed in errors (nor the positions of bad characters)
+	Multiline bool   // may contain line breaks and tabs; other strings are one line
+	Hint      string // where a model gets the value, for a missing or malformed one
+	// Form says in words what the schema's pattern asks for ("an email
+	// address"); required when the property has a pattern.
+	Form string
 }
 
 // ToolSpec ties a tool to its schema (schemas.Tool(Name)) and actions.
 type ToolSpec struct {
-	Name    string // MCP tool name, also the schema's name
-	Toolset string // group used to enable or disable tools together
-	Title   string // human-readable title (MCP annotations.title)
+	Name        string // MCP tool name, also the schema's name
+	Toolset     string // group used to enable or disable tools together
+	Title       string // human-readable title (MCP annotations.title)
+	Description string // what the model reads in tools/list
+	// Params holds the local rules of the parameters that need one; a
+	// parameter not listed is a plain single-line, non-secret value.
+	Params  map[string]ParamSpec
 	Actions []ActionSpec
 }
 
@@ -30,66 +53,17 @@ func (t ToolSpec) Action(name string) (ActionSpec, bool) {
 
 // Specs returns the five ToolSpecs, in a stable order. The result is a fresh
 // copy on every call, so callers may modify it.
-//
-// Login, verify-email and refresh are not ReadOnly: each mints a token
-// upstream. A read-only deployment therefore needs a preconfigured token.
 func Specs() []ToolSpec {
-	return []ToolSpec{
-		{
-			Name: "agent-auth", Toolset: "auth", Title: "Agent account authentication",
-			Actions: []ActionSpec{
-				{Name: "signup", Required: []string{"email", "password"}, Optional: []string{"name", "password_confirmation"}},
-				{Name: "login", Required: []string{"email", "password"}, Optional: []string{"device_name", "token_expiry", "scopes"}},
-				{Name: "verify-email", Required: []string{"verification_code"}},
-				{Name: "refresh", Optional: []string{"token_expiry", "device_name"}, NeedsToken: true},
-				{Name: "logout", NeedsToken: true},
-				{Name: "logout-all", NeedsToken: true},
-				{Name: "forgot-password", Required: []string{"email"}},
-				{Name: "reset-password", Required: []string{"email", "token", "password", "password_confirmation"}},
-				{Name: "resend-verification", Required: []string{"email"}},
-			},
-		},
-		{
-			Name: "agent-tokens", Toolset: "tokens", Title: "Agent access tokens",
-			Actions: []ActionSpec{
-				{Name: "list", ReadOnly: true, NeedsToken: true},
-				{Name: "revoke", Required: []string{"token_id"}, NeedsToken: true},
-				{Name: "revoke-others", NeedsToken: true},
-				{Name: "switch-account", Required: []string{"account_username"}, Optional: []string{"device_name", "token_expiry", "scopes"}, NeedsToken: true},
-			},
-		},
-		{
-			Name: "agent-profile", Toolset: "profile", Title: "Agent account profile",
-			Actions: []ActionSpec{
-				{Name: "get", ReadOnly: true, NeedsToken: true},
-				{Name: "update", Optional: []string{"name", "username", "about_me"}, AtLeastOne: true, NeedsToken: true},
-				{Name: "update-password", Required: []string{"current_password", "password", "password_confirmation"}, NeedsToken: true},
-				{Name: "update-socials", Optional: []string{"facebook", "github", "twitter", "instagram", "discord"}, AtLeastOne: true, NeedsToken: true},
-				{Name: "update-preferences", Optional: []string{"nsfw_content", "wallet_notification_enabled", "wallet_notification_threshold"}, AtLeastOne: true, NeedsToken: true},
-			},
-		},
-		{
-			Name: "agent-api-keys", Toolset: "api-keys", Title: "Agent API keys",
-			Actions: []ActionSpec{
-				{Name: "list", ReadOnly: true, NeedsToken: true},
-				{Name: "create", Required: []string{"name"}, Optional: []string{"notes"}, NeedsToken: true},
-				{Name: "get", Required: []string{"key_id"}, ReadOnly: true, NeedsToken: true},
-				{Name: "update", Required: []string{"key_id"}, Optional: []string{"name", "notes"}, AtLeastOne: true, NeedsToken: true},
-				{Name: "delete", Required: []string{"key_id"}, NeedsToken: true},
-				{Name: "rotate", Required: []string{"key_id"}, NeedsToken: true},
-			},
-		},
-		{
-			Name: "agent-teams", Toolset: "teams", Title: "Agent team members",
-			Actions: []ActionSpec{
-				{Name: "list", ReadOnly: true, NeedsToken: true},
-				{Name: "create", Required: []string{"email"}, Optional: []string{"role"}, NeedsToken: true},
-				{Name: "get", Required: []string{"member_id"}, ReadOnly: true, NeedsToken: true},
-				{Name: "update", Required: []string{"member_id"}, Optional: []string{"role", "permissions", "invite_status"}, AtLeastOne: true, NeedsToken: true},
-				{Name: "delete", Required: []string{"member_id"}, NeedsToken: true},
-				{Name: "resend-invite", Required: []string{"member_id"}, NeedsToken: true},
-				{Name: "accept-invite", Required: []string{"invite_id"}, NeedsToken: true},
-			},
-		},
-	}
+	return []ToolSpec{authTool(), tokensTool(), profileTool(), apiKeysTool(), teamsTool()}
 }
+
+// Parameter rules shared by several tools.
+var (
+	secretParam = ParamSpec{Secret: true}
+	listIDParam = ParamSpec{Hint: "pass the numeric id from the list action"}
+	emailParam  = ParamSpec{Form: "an email address", Hint: "pass an address like name@example.com"}
+	// Scopes have the documented shape area:read|write or *; the names are
+	// ModelsLab's to judge (GET /auth/scopes lists them; it answers 422).
+	scopesParam  = ParamSpec{Form: "\"*\" or a scope of the form area:read or area:write", Hint: "e.g. profile:read, tokens:write, teams:read"}
+	confirmParam = ParamSpec{Secret: true, Hint: "repeat the new password"}
+)

@@ -71,17 +71,22 @@ type call struct {
 	ctx    context.Context
 	deps   *Deps
 	tool   string
+	action string
 	args   *Args
 	token  upstream.Token
 	client *upstream.Client
 }
 
-// outcome is a successful action: the upstream data unabridged, plus notes for the model.
+// outcome is a successful action: the upstream data unabridged, plus notes for
+// the model and the differences from the contract.
 type outcome struct {
 	data      json.RawMessage
 	requestID string
 	status    int
 	notes     []string
+	warnings  []upstream.Warning
+	list      *listInfo
+	path      string // of the upstream request the answer came from
 }
 
 // tool is one published tool.
@@ -89,20 +94,18 @@ type tool struct {
 	spec      ToolSpec
 	published map[string]ActionSpec
 	disabled  map[string]bool
-	handlers  map[string]handlerFunc
 	validator *Validator
 	rawSchema json.RawMessage
 	deps      *Deps
 }
 
-// handlers maps each tool to its action handlers; each tool file fills its entry.
-var handlers = map[string]map[string]handlerFunc{}
-
-// descriptions holds each tool's description for the model; each tool file fills its entry.
-var descriptions = map[string]string{}
-
 // Build returns the tools to register, with their schemas, annotations and handlers.
 func Build(deps Deps, f Filter) ([]mcpserver.ServerTool, error) {
+	return build(deps, f, Specs())
+}
+
+// build is Build over the given declarations (tests swap a handler).
+func build(deps Deps, f Filter, specs []ToolSpec) ([]mcpserver.ServerTool, error) {
 	for _, ts := range f.Toolsets {
 		if !slices.Contains(Toolsets(), ts) {
 			return nil, fmt.Errorf("unknown toolset %q (valid: %s)", ts, strings.Join(Toolsets(), ", "))
@@ -110,7 +113,7 @@ func Build(deps Deps, f Filter) ([]mcpserver.ServerTool, error) {
 	}
 	d := deps
 	var out []mcpserver.ServerTool
-	for _, spec := range Specs() {
+	for _, spec := range specs {
 		if len(f.Toolsets) > 0 && !slices.Contains(f.Toolsets, spec.Toolset) {
 			continue
 		}
@@ -131,11 +134,10 @@ func newTool(deps *Deps, spec ToolSpec, readOnly bool) (*tool, error) {
 	if !ok {
 		return nil, fmt.Errorf("tool %s: no schema in schemas/", spec.Name)
 	}
-	hs := handlers[spec.Name]
-	t := &tool{spec: spec, published: map[string]ActionSpec{}, disabled: map[string]bool{}, handlers: hs, deps: deps}
+	t := &tool{spec: spec, published: map[string]ActionSpec{}, disabled: map[string]bool{}, deps: deps}
 	var kept []ActionSpec
 	for _, a := range spec.Actions {
-		if hs[a.Name] == nil {
+		if a.Handler == nil {
 			return nil, fmt.Errorf("tool %s: action %s has no handler", spec.Name, a.Name)
 		}
 		if readOnly && !a.ReadOnly {
@@ -156,6 +158,14 @@ func newTool(deps *Deps, spec ToolSpec, readOnly bool) (*tool, error) {
 	}
 	published := spec
 	published.Actions = kept
+	published.Params = map[string]ParamSpec{}
+	for _, a := range kept {
+		for _, p := range slices.Concat(a.Required, a.Optional) {
+			if r, ok := spec.Params[p]; ok {
+				published.Params[p] = r
+			}
+		}
+	}
 	v, err := NewValidator(published, raw)
 	if err != nil {
 		return nil, fmt.Errorf("tool %s: %w", spec.Name, err)
@@ -173,7 +183,7 @@ func (t *tool) definition(readOnly bool) mcp.Tool {
 	for _, a := range t.spec.Actions {
 		allRead = allRead && a.ReadOnly
 	}
-	desc := descriptions[t.spec.Name]
+	desc := t.spec.Description
 	if readOnly {
 		desc += "\n\nThis server runs in read-only mode: only the actions that change nothing are available."
 	}
@@ -234,7 +244,7 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 	}
 
 	spec := t.published[action]
-	c := &call{ctx: ctx, deps: t.deps, tool: t.spec.Name, args: a, client: t.deps.Client}
+	c := &call{ctx: ctx, deps: t.deps, tool: t.spec.Name, action: action, args: a, client: t.deps.Client}
 	if spec.NeedsToken {
 		c.token = t.deps.Creds.Token(ctx)
 		if c.token == "" {
@@ -243,13 +253,19 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 			return res, nil
 		}
 	}
-	out, err := t.handlers[action](ctx, c)
+	out, err := spec.Handler(ctx, c)
 	if err != nil {
 		res, info := errorResult(t.deps, t.spec.Name, action, err)
 		log(info.Kind, info.Status, info.RequestID)
 		return res, nil
 	}
 	log("ok", out.status, out.requestID)
+	for _, w := range out.warnings {
+		// One line per surprise, so the first real user can report drift.
+		t.deps.Logger.Warn().Str("tool", t.spec.Name).Str("action", action).Str("path", w.Path).
+			Str("request_id", out.requestID).Str("field", w.Field).Stringer("expected", w.Expected).
+			Stringer("got", w.Got).Msg("upstream answer differs from the contract")
+	}
 	return successResult(action, out), nil
 }
 
@@ -322,5 +338,51 @@ func fromResult[T any](res *upstream.Result[T], err error) (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &outcome{data: res.Raw, requestID: res.RequestID, status: res.Status}, nil
+	return &outcome{data: res.Raw, path: res.Path, requestID: res.RequestID, status: res.Status, warnings: res.Warnings}, nil
+}
+
+// fromList turns a list answer into an outcome that says how many items came
+// and how to get the rest.
+func fromList(res *upstream.Result[upstream.List], err error) (*outcome, error) {
+	out, err := fromResult(res, err)
+	if err != nil {
+		return nil, err
+	}
+	l := res.Data
+	out.list = &listInfo{Count: len(l.Items), ItemsAt: l.ItemsAt, Total: l.Total, Page: l.Page, LastPage: l.LastPage, More: l.More, NextPage: l.NextPage}
+	switch {
+	case l.More && l.NextPage > 0:
+		out.notes = append(out.notes, fmt.Sprintf("The list goes on: this answer has %d items; call the same action with page: %d for the next ones.", len(l.Items), l.NextPage))
+	case l.More:
+		out.notes = append(out.notes, fmt.Sprintf("ModelsLab says the list goes on past these %d items, but gave no page number this server can ask for.", len(l.Items)))
+	}
+	return out, nil
+}
+
+// need records that the server could not read a field it needs.
+func (o *outcome) need(field string, expected upstream.Kind, effect string) {
+	o.warnings = needField(o.warnings, o.path, field, expected, effect)
+}
+
+// needField gives the warning of field (or a new one) the effect: what the
+// server could not do without it.
+func needField(ws []upstream.Warning, path, field string, expected upstream.Kind, effect string) []upstream.Warning {
+	for i := range ws {
+		if ws[i].Path == path && ws[i].Field == field {
+			ws[i].Effect = effect
+			return ws
+		}
+	}
+	return append(ws, upstream.Warning{Path: path, Field: field, Expected: expected, Got: upstream.KindMissing, Effect: effect})
+}
+
+// listInfo is what a list result says about the list besides its items.
+type listInfo struct {
+	Count    int    `json:"count"`    // items in this answer
+	ItemsAt  string `json:"items_at"` // where they are in the result, e.g. "data" or "data.items"
+	Total    *int64 `json:"total,omitempty"`
+	Page     *int64 `json:"page,omitempty"`
+	LastPage *int64 `json:"last_page,omitempty"`
+	More     bool   `json:"more"`
+	NextPage int64  `json:"next_page,omitempty"`
 }

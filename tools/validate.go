@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,30 +56,6 @@ const maxSafeInt = 1<<53 - 1
 // echoLimit is how many characters of a bad value an error may quote.
 const echoLimit = 40
 
-// inputSecretParams are never echoed in errors (nor their positions).
-var inputSecretParams = map[string]bool{
-	"password": true, "password_confirmation": true, "current_password": true,
-	"token": true, "verification_code": true,
-}
-
-// inputMultilineParams may contain line breaks and tabs; every other string
-// is a single line.
-var inputMultilineParams = map[string]bool{"about_me": true, "notes": true}
-
-// inputParamHints are the hints for a missing or malformed parameter that
-// say where a model gets the value.
-var inputParamHints = map[string]string{
-	"key_id":                "pass the numeric id from the list action",
-	"token_id":              "pass the numeric id from the list action",
-	"member_id":             "pass the numeric id from the list action",
-	"invite_id":             "pass the invite_id from the invitation, unchanged",
-	"verification_code":     "read the code from the verification email (the sandbox outbox)",
-	"token":                 "use the reset token from the email that forgot-password sent",
-	"password_confirmation": "repeat the new password",
-	"email":                 "pass an address like name@example.com",
-	"account_username":      "pass the username of the team account",
-}
-
 // actionSynonyms maps words models often use to this project's action names.
 var actionSynonyms = map[string]string{
 	"remove": "delete", "destroy": "delete", "del": "delete",
@@ -108,17 +84,18 @@ type paramSchema struct {
 	idx       int
 	kind      paramKind
 	enum      []string
-	format    string // "", "email", "uuid" or "uri"
+	format    string         // "" or "uuid"
+	pattern   *regexp.Regexp // the schema's pattern, nil for none
+	form      string         // ParamSpec.Form: the pattern in words
 	min, max  float64
 	hasMin    bool
 	hasMax    bool
-	minLen    int // runes; 0 means none
 	maxLen    int // runes; -1 means none
 	maxItems  int // -1 means none
 	items     *paramSchema
 	secret    bool
 	multiline bool
-	item      bool     // the items schema of an array
+	hint      string   // ParamSpec.Hint
 	usedBy    []string // actions that take it, in spec order
 }
 
@@ -220,6 +197,16 @@ func NewValidator(spec ToolSpec, schema []byte) (*Validator, error) {
 		if err != nil {
 			return fail("%v", err)
 		}
+		rule := spec.Params[name]
+		for _, q := range []*paramSchema{p, p.items} {
+			if q == nil {
+				continue
+			}
+			q.secret, q.multiline, q.hint, q.form = rule.Secret, rule.Multiline, rule.Hint, rule.Form
+			if q.pattern != nil && q.form == "" {
+				return fail("property %s has a pattern but its ParamSpec no Form to explain it", name)
+			}
+		}
 		v.params[name] = p
 		v.paramNames = append(v.paramNames, name)
 	}
@@ -271,14 +258,18 @@ func NewValidator(spec ToolSpec, schema []byte) (*Validator, error) {
 			return fail("property %q is used by no action", p.name)
 		}
 	}
+	for name := range spec.Params {
+		if v.params[name] == nil {
+			return fail("Params declares %q, which is not a schema property", name)
+		}
+	}
 	return v, nil
 }
 
 // parseParamSchema reads one property (or array items) schema, refusing
 // keywords Validate would not enforce.
 func parseParamSchema(name string, m map[string]any, isItems bool) (*paramSchema, error) {
-	p := &paramSchema{name: name, maxLen: -1, maxItems: -1, item: isItems,
-		secret: inputSecretParams[name], multiline: inputMultilineParams[name]}
+	p := &paramSchema{name: name, maxLen: -1, maxItems: -1}
 	switch m["type"] {
 	case "string":
 		p.kind = paramString
@@ -332,14 +323,16 @@ func parseParamSchema(name string, m map[string]any, isItems bool) (*paramSchema
 				return nil, fmt.Errorf("property %s: empty enum", name)
 			}
 		case k == "format" && p.kind == paramString:
-			switch val {
-			case "email", "uuid", "uri":
-				p.format = val.(string)
-			default:
+			if val != "uuid" {
 				return nil, fmt.Errorf("property %s: unsupported format %v", name, val)
 			}
-		case k == "minLength" && p.kind == paramString:
-			p.minLen, err = intKW(k)
+			p.format = "uuid"
+		case k == "pattern" && p.kind == paramString:
+			// Patterns are kept to the syntax RE2 and ECMA-262 read alike.
+			src, _ := val.(string)
+			if p.pattern, err = regexp.Compile(src); err != nil {
+				return nil, fmt.Errorf("property %s: pattern: %v", name, err)
+			}
 		case k == "maxLength" && p.kind == paramString:
 			p.maxLen, err = intKW(k)
 		case k == "minimum" && (p.kind == paramInteger || p.kind == paramNumber):
@@ -620,7 +613,7 @@ func takesText(rule *actionRule) string {
 }
 
 func missingHint(rule *actionRule, p *paramSchema) string {
-	if h := inputParamHints[p.name]; h != "" {
+	if h := p.hint; h != "" {
 		return h
 	}
 	names := make([]string, len(rule.req))
@@ -640,7 +633,7 @@ func checkValue(p *paramSchema, val any, required bool, out *argValue) *InputErr
 			return typeError(p, val)
 		}
 		if s == "" && required {
-			return &InputError{Problem: "is required and must not be empty", Hint: inputParamHints[p.name]}
+			return &InputError{Problem: "is required and must not be empty", Hint: p.hint}
 		}
 		if e := checkString(p, s); e != nil {
 			return e
@@ -660,6 +653,15 @@ func checkValue(p *paramSchema, val any, required bool, out *argValue) *InputErr
 		out.f = f
 	case paramBoolean:
 		b, ok := val.(bool)
+		if s, isStr := val.(string); isStr {
+			// "true" can only mean true: accept what a model means unambiguously.
+			switch strings.ToLower(strings.TrimSpace(s)) {
+			case "true":
+				b, ok = true, true
+			case "false":
+				b, ok = false, true
+			}
+		}
 		if !ok {
 			return typeError(p, val)
 		}
@@ -719,23 +721,6 @@ func checkString(p *paramSchema, s string) *InputError {
 			return &InputError{Problem: fmt.Sprintf("contains the invisible bidirectional control %U%s", r, where), Hint: "remove it"}
 		}
 	}
-	if p.minLen > 0 {
-		omit := "omit it to leave it unchanged"
-		if p.item {
-			omit = "remove that item"
-		}
-		if !p.secret && !p.multiline && strings.TrimSpace(s) == "" && s != "" {
-			return &InputError{Problem: "must not be blank", Hint: omit}
-		}
-		if n := utf8.RuneCountInString(s); n < p.minLen {
-			if n == 0 {
-				return &InputError{Problem: "must not be empty", Hint: omit}
-			}
-			if p.format == "" {
-				return &InputError{Problem: fmt.Sprintf("is too short: %d characters, at least %d needed", n, p.minLen)}
-			}
-		}
-	}
 	if p.enum != nil {
 		if slices.Contains(p.enum, s) {
 			return nil
@@ -746,26 +731,18 @@ func checkString(p *paramSchema, s string) *InputError {
 		}
 		return e
 	}
-	switch p.format {
-	case "email":
-		if !plausibleEmail(s) {
-			return &InputError{Problem: "must be an email address (got " + echoValue(p, s) + ")",
-				Hint: "pass an address like name@example.com"}
+	if p.pattern != nil && !p.pattern.MatchString(s) {
+		e := &InputError{Problem: "must be " + p.form + " (got " + echoValue(p, s) + ")", Hint: p.hint}
+		if p.secret {
+			e.Problem = "must be " + p.form
 		}
-	case "uri":
-		if why := httpURLProblem(s); why != "" {
-			h := "pass a full URL like https://example.com/name"
-			if why == problemNoScheme {
-				h = "add https:// in front"
-			}
-			return &InputError{Problem: "must be an absolute http or https URL; " + why + " (got " + echoValue(p, s) + ")", Hint: h}
-		}
+		return e
 	}
 	return nil
 }
 
 func uuidError(p *paramSchema, s string) *InputError {
-	h := inputParamHints[p.name]
+	h := p.hint
 	if h == "" {
 		h = "pass the UUID unchanged"
 	}
@@ -799,6 +776,19 @@ func toInteger(p *paramSchema, val any) (int64, *InputError) {
 		} else {
 			n, f, exact = int64(x), float64(x), true
 		}
+	case string:
+		// "12" can only mean 12. Only an optional sign and digits: "1/../me"
+		// or "0x10" stay refused, so a path parameter is still just a number.
+		t := strings.TrimSpace(x)
+		digits := strings.TrimPrefix(t, "-")
+		if digits == "" || strings.Trim(digits, "0123456789") != "" {
+			return 0, typeError(p, val)
+		}
+		i, err := strconv.ParseInt(t, 10, 64)
+		if err != nil {
+			return 0, rangeError(p, val, !strings.HasPrefix(t, "-"))
+		}
+		n, f, exact = i, float64(i), true
 	default:
 		return 0, typeError(p, val)
 	}
@@ -840,6 +830,14 @@ func toNumber(p *paramSchema, val any) (float64, *InputError) {
 		f = float64(x)
 	case int32:
 		f = float64(x)
+	case string:
+		// "10.5" can only mean 10.5; "NaN", "Inf" and hex floats are refused.
+		t := strings.TrimSpace(x)
+		g, err := strconv.ParseFloat(t, 64)
+		if err != nil || strings.ContainsAny(strings.ToLower(t), "nix") {
+			return 0, typeError(p, val)
+		}
+		f = g
 	default:
 		return 0, typeError(p, val)
 	}
@@ -870,7 +868,7 @@ func toStrings(p *paramSchema, val any) ([]string, *InputError) {
 		return nil, typeError(p, val)
 	}
 	if p.maxItems >= 0 && n > p.maxItems {
-		return nil, &InputError{Problem: fmt.Sprintf("has %d items, at most %d allowed", n, p.maxItems), Hint: "list each value once"}
+		return nil, &InputError{Problem: fmt.Sprintf("has %d items, at most %d allowed", n, p.maxItems), Hint: "send fewer"}
 	}
 	out := make([]string, n)
 	for i := range n {
@@ -888,10 +886,6 @@ func toStrings(p *paramSchema, val any) ([]string, *InputError) {
 		if e := checkString(p.items, s); e != nil {
 			e.Problem = fmt.Sprintf("item %d %s", i+1, e.Problem)
 			return nil, e
-		}
-		// Duplicates are a model's mistake worth reporting; arrays are short.
-		if slices.Contains(out[:i], s) {
-			return nil, &InputError{Problem: "lists " + echoValue(p, s) + " more than once", Hint: "list each value once"}
 		}
 		out[i] = s
 	}
@@ -913,10 +907,6 @@ func typeError(p *paramSchema, val any) *InputError {
 		case paramInteger, paramNumber:
 			if _, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
 				hint = "send the number without quotes"
-			}
-		case paramBoolean:
-			if s == "true" || s == "false" {
-				hint = "send " + s + " without quotes"
 			}
 		case paramArray:
 			hint = "wrap it in a JSON array, e.g. [" + exampleItem(p) + "]"
@@ -966,18 +956,16 @@ func expectText(p *paramSchema) string {
 	switch {
 	case p.enum != nil:
 		return "one of " + strings.Join(p.enum, ", ")
-	case p.format == "email":
-		return "an email address string"
 	case p.format == "uuid":
 		return "a UUID string"
-	case p.format == "uri":
-		return "a URL string"
+	case p.form != "":
+		return p.form + " string"
 	}
 	return "a string"
 }
 
 func hintFor(p *paramSchema) string {
-	if h := inputParamHints[p.name]; h != "" {
+	if h := p.hint; h != "" {
 		return h
 	}
 	switch p.kind {
@@ -1076,51 +1064,6 @@ func displayName(k string) string {
 	return echoString(k)
 }
 
-// plausibleEmail checks the shape, not deliverability: one @, a local part
-// without spaces or stray dots, and a dotted domain of hostname labels.
-func plausibleEmail(s string) bool {
-	if len(s) > 254 || strings.Count(s, "@") != 1 {
-		return false
-	}
-	local, domain, _ := strings.Cut(s, "@")
-	if local == "" || len(local) > 64 || local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
-		return false
-	}
-	for _, r := range local {
-		if r < utf8.RuneSelf && !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".!#$%&'*+-/=?^_`{|}~", r)) {
-			return false
-		}
-		if r >= utf8.RuneSelf && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			return false
-		}
-	}
-	if !strings.Contains(domain, ".") {
-		return false
-	}
-	for l := range strings.SplitSeq(domain, ".") {
-		if !hostLabel(l) {
-			return false
-		}
-	}
-	tld := domain[strings.LastIndexByte(domain, '.')+1:]
-	return strings.TrimLeft(tld, "0123456789") != "" // not an IP address
-}
-
-func hostLabel(l string) bool {
-	if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-		return false
-	}
-	for _, r := range l {
-		if r < utf8.RuneSelf && !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
-			return false
-		}
-		if r >= utf8.RuneSelf && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			return false
-		}
-	}
-	return true
-}
-
 // canonicalUUID accepts 8-4-4-4-12 hex digits (either case), nothing else:
 // no braces, no urn: prefix, no missing hyphens.
 func canonicalUUID(s string) bool {
@@ -1140,45 +1083,4 @@ func canonicalUUID(s string) bool {
 		}
 	}
 	return true
-}
-
-const problemNoScheme = "the scheme is missing"
-
-// httpURLProblem returns why s is not an absolute http(s) URL of a named
-// host, or "" when it is.
-func httpURLProblem(s string) string {
-	if strings.ContainsFunc(s, unicode.IsSpace) {
-		return "it contains spaces"
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return "it does not parse"
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		if u.Scheme == "" {
-			return problemNoScheme
-		}
-		return "the scheme is " + truncateRunes(u.Scheme)
-	}
-	if u.Opaque != "" || u.Host == "" {
-		return "the host is missing"
-	}
-	if u.User != nil {
-		return "it must not contain a user name or password"
-	}
-	host := u.Hostname()
-	if !strings.Contains(host, ".") {
-		return "the host is not a domain name"
-	}
-	for l := range strings.SplitSeq(host, ".") {
-		if !hostLabel(l) {
-			return "the host is not a domain name"
-		}
-	}
-	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return "the port is invalid"
-		}
-	}
-	return ""
 }

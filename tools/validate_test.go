@@ -34,6 +34,16 @@ var validators = sync.OnceValues(func() (map[string]*Validator, error) {
 	return out, nil
 })
 
+// isSecretParam reports whether any tool declares the parameter secret.
+func isSecretParam(name string) bool {
+	for _, s := range Specs() {
+		if s.Params[name].Secret {
+			return true
+		}
+	}
+	return false
+}
+
 func mustValidator(t testing.TB, tool string) *Validator {
 	t.Helper()
 	vs, err := validators()
@@ -186,6 +196,9 @@ var goodCases = []goodCase{
 		eq(t, a.Has("device_name"), false)
 	}},
 	{"agent-auth", `{"action":"verify-email","verification_code":"483920"}`, false, nil},
+	{"agent-tokens", `{"action":"list","page":2}`, false, func(t *testing.T, a *Args) { eq(t, a.Int("page"), int64(2)) }},
+	{"agent-api-keys", `{"action":"list","page":3}`, false, func(t *testing.T, a *Args) { eq(t, a.Int("page"), int64(3)) }},
+	{"agent-teams", `{"action":"list","page":1}`, false, nil},
 	{"agent-auth", `{"action":"refresh"}`, false, nil},
 	{"agent-auth", `{"action":"refresh","token_expiry":"1_week","device_name":"ci"}`, false, nil},
 	{"agent-auth", `{"action":"logout"}`, false, nil},
@@ -317,8 +330,8 @@ type badCase struct {
 
 var (
 	mib        = strings.Repeat("a", 1<<20)
-	longSecret = "hunter2-" + strings.Repeat("x", 300)
-	manyScopes = `["*","profile:read","profile:write","tokens:read","tokens:write","api-keys:read","api-keys:write","teams:read","teams:write","usage:read","models:read","files:write","billing:read","billing:write","wallet:read","wallet:write","subscriptions:read","subscriptions:write","profile:read"]`
+	longSecret = "hunter2-" + strings.Repeat("x", 4100)
+	manyScopes = `["` + strings.Repeat(`profile:read","`, 100) + `*"]`
 )
 
 func manyPerms(n int) []any {
@@ -347,20 +360,16 @@ var badCases = []badCase{
 	{"agent-auth", `{"action":"signup","email":"a@b.co","password":null}`, "password", []string{"is required for signup"}, false},
 	{"agent-auth", `{"action":"signup","email":"a@b.co","password":""}`, "password", []string{"must not be empty"}, false},
 	{"agent-auth", `{"action":"signup","email":"not-an-email","password":"pw"}`, "email", []string{"must be an email address", `"not-an-email"`, "name@example.com"}, false},
-	{"agent-auth", `{"action":"signup","email":"ada@localhost","password":"pw"}`, "email", []string{"must be an email address"}, false},
-	{"agent-auth", `{"action":"login","email":"ada lovelace@example.com","password":"pw"}`, "email", []string{"must be an email address"}, false},
-	{"agent-auth", `{"action":"login","email":"ada@@example.com","password":"pw"}`, "email", []string{"must be an email address"}, false},
-	{"agent-auth", `{"action":"forgot-password","email":"ada@example..com"}`, "email", []string{"must be an email address"}, false},
 	{"agent-auth", `{"action":"forgot-password","email":5}`, "email", []string{"must be an email address string, not a number"}, false},
 	{"agent-auth", `{"action":"resend-verification","email":["ada@example.com"]}`, "email", []string{"not an array"}, false},
 	{"agent-auth", `{"action":"signup","email":"a@b.co","password":12345678}`, "password", []string{"must be a string, not a number"}, false},
 	{"agent-auth", `{"action":"login","email":"a@b.co","password":"pw","token_expiry":"2_weeks"}`, "token_expiry", []string{"must be one of 1_week, 1_month, 3_months, 6_months, 1_year, never", `"2_weeks"`}, false},
 	{"agent-auth", `{"action":"login","email":"a@b.co","password":"pw","token_expiry":"3 months"}`, "token_expiry", []string{"did you mean `3_months`?"}, false},
 	{"agent-auth", `{"action":"login","email":"a@b.co","password":"pw","scopes":"profile:read"}`, "scopes", []string{"must be an array of strings, not a string", "wrap it in a JSON array"}, false},
-	{"agent-auth", `{"action":"login","email":"a@b.co","password":"pw","scopes":["profile:read","bogus"]}`, "scopes", []string{"item 2 must be one of", `"bogus"`}, false},
-	{"agent-auth", `{"action":"login","email":"a@b.co","password":"pw","scopes":["teams:read","teams:read"]}`, "scopes", []string{`"teams:read" more than once`}, false},
+	{"agent-auth", `{"action":"login","email":"a@b.co","password":"pw","scopes":["profile:read","bogus"]}`, "scopes", []string{"item 2 must be \"*\" or a scope of the form area:read", `"bogus"`}, false},
+	{"agent-auth", `{"action":"login","email":"a@b.co","password":"pw","scopes":["profile:admin"]}`, "scopes", []string{"item 1 must be", `"profile:admin"`, "profile:read"}, false},
 	{"agent-auth", `{"action":"login","email":"a@b.co","password":"pw","scopes":[1]}`, "scopes", []string{"item 1 must be a string, not a number"}, false},
-	{"agent-auth", `{"action":"login","email":"a@b.co","password":"pw","scopes":` + manyScopes + `}`, "scopes", []string{"has 19 items, at most 18"}, false},
+	{"agent-auth", `{"action":"login","email":"a@b.co","password":"pw","scopes":` + manyScopes + `}`, "scopes", []string{"has 101 items, at most 100"}, false},
 	{"agent-auth", `{"action":"login","email":"a@b.co","password":"pw","expiry":"1_week"}`, "expiry", []string{"not a parameter of agent-auth", "did you mean `token_expiry`?"}, false},
 	{"agent-auth", `{"action":"signup","email":"a@b.co","Password":"pw"}`, "Password", []string{"did you mean `password`?"}, false},
 	{"agent-auth", `{"action":"verify-email","verification_code":123456}`, "verification_code", []string{"must be a string, not a number"}, false},
@@ -369,20 +378,18 @@ var badCases = []badCase{
 	{"agent-auth", `{"action":"refresh","scopes":["*"]}`, "scopes", []string{"is not a parameter of refresh", "used by login"}, false},
 	{"agent-auth", `{"action":"reset-password","email":"a@b.co","token":"t","password":"pw"}`, "password_confirmation", []string{"is required for reset-password", "repeat the new password"}, false},
 	{"agent-auth", map[string]any{"action": "reset-password", "email": "a@b.co", "token": "secret-tok\x00en", "password": "p", "password_confirmation": "p"}, "token", []string{"control character U+0000"}, false},
-	{"agent-auth", map[string]any{"action": "login", "email": "a@b.co", "password": mib}, "password", []string{"is too long: 1048576 characters, at most 255"}, false},
-	{"agent-auth", map[string]any{"action": "login", "email": "a@b.co", "password": longSecret}, "password", []string{"is too long: 308 characters"}, false},
-	{"agent-auth", map[string]any{"action": "signup", "email": "a@b.co", "password": "pw", "name": mib}, "name", []string{"is too long: 1048576 characters, at most 255", "shorten it"}, false},
+	{"agent-auth", map[string]any{"action": "login", "email": "a@b.co", "password": mib}, "password", []string{"is too long: 1048576 characters, at most 4096"}, false},
+	{"agent-auth", map[string]any{"action": "login", "email": "a@b.co", "password": longSecret}, "password", []string{"is too long: 4108 characters"}, false},
+	{"agent-auth", map[string]any{"action": "signup", "email": "a@b.co", "password": "pw", "name": mib}, "name", []string{"is too long: 1048576 characters, at most 4096", "shorten it"}, false},
 	{"agent-auth", map[string]any{"action": "signup", "email": "a@b.co", "password": "pw", "name": "Ada\xff\xfe"}, "name", []string{"is not valid UTF-8"}, false},
 	{"agent-auth", map[string]any{"action": "signup", "email": "a@b.co", "password": "p\xffw"}, "password", []string{"is not valid UTF-8"}, false},
 	{"agent-auth", `{"action":"signup","email":"a@b.co","password":"pw","name":"Ada\ufffd"}`, "name", []string{"replacement character U+FFFD at character 4"}, false},
 	{"agent-auth", `{"action":"signup","email":"a@b.co","password":"pw","name":"Ada\nLovelace"}`, "name", []string{"line break or tab (U+000A) at character 4", "one line"}, false},
 	{"agent-auth", `{"action":"signup","email":"a@b.co","password":"pw","name":"evil\u202egnp.exe"}`, "name", []string{"bidirectional control U+202E"}, false},
 	{"agent-auth", `{"action":"signup","email":"a@b.co","password":"pw","name":{"first":"Ada"}}`, "name", []string{"must be a string, not an object"}, false},
-	{"agent-auth", `{"action":"signup","email":"a@b.co","password":"pw","name":"   "}`, "name", []string{"must not be blank"}, false},
 	{"agent-auth", `{"action":"login","email":"a@b.co","password":"pw","device_name":true}`, "device_name", []string{"must be a string, not a boolean"}, false},
 
 	// agent-tokens
-	{"agent-tokens", `{"action":"revoke","token_id":"5"}`, "token_id", []string{"must be a positive integer, not a string", `(got "5")`, "without quotes"}, false},
 	{"agent-tokens", `{"action":"revoke","token_id":1.5}`, "token_id", []string{"not a fraction (got 1.5)"}, false},
 	{"agent-tokens", `{"action":"revoke","token_id":0}`, "token_id", []string{"must be a positive integer (got 0)"}, false},
 	{"agent-tokens", `{"action":"revoke","token_id":-3}`, "token_id", []string{"must be a positive integer (got -3)"}, false},
@@ -404,25 +411,15 @@ var badCases = []badCase{
 	{"agent-profile", `{"action":"update"}`, "", []string{"agent-profile update: needs at least one of name, username, about_me"}, false},
 	{"agent-profile", `{"action":"update","name":null,"username":null}`, "", []string{"needs at least one of"}, false},
 	{"agent-profile", `{"action":"update","about":"hi"}`, "about", []string{"did you mean `about_me`?"}, false},
-	{"agent-profile", `{"action":"update","about_me":"` + strings.Repeat("x", 1001) + `"}`, "about_me", []string{"too long: 1001 characters, at most 1000"}, false},
+	{"agent-profile", `{"action":"update","about_me":"` + strings.Repeat("x", 65537) + `"}`, "about_me", []string{"too long: 65537 characters, at most 65536"}, false},
 	{"agent-profile", `{"action":"update","about_me":"a\r\nb"}`, "about_me", []string{"U+000D", `use \n for line breaks`}, false},
 	{"agent-profile", `{"action":"update","about_me":"bell\u0007"}`, "about_me", []string{"control character U+0007 at character 5"}, false},
-	{"agent-profile", `{"action":"update","name":""}`, "name", []string{"must not be empty", "omit it"}, false},
 	{"agent-profile", `{"action":"update-password","password":"a","password_confirmation":"a"}`, "current_password", []string{"is required for update-password"}, false},
 	{"agent-profile", `{"action":"update-password","current_password":"a","password":"b","password_confirmation":"b","name":"x"}`, "name", []string{"is not a parameter of update-password", "used by update"}, false},
 	{"agent-profile", `{"action":"update","password":"b"}`, "password", []string{"is not a parameter of update", "used by update-password"}, false},
-	{"agent-profile", `{"action":"update-socials","github":"github.com/ada"}`, "github", []string{"the scheme is missing", "add https://"}, false},
-	{"agent-profile", `{"action":"update-socials","github":"ftp://github.com/ada"}`, "github", []string{"the scheme is ftp"}, false},
-	{"agent-profile", `{"action":"update-socials","facebook":"javascript:alert(1)"}`, "facebook", []string{"must be an absolute http or https URL"}, false},
-	{"agent-profile", `{"action":"update-socials","twitter":"https://user:pw@x.com/ada"}`, "twitter", []string{"user name or password"}, false},
-	{"agent-profile", `{"action":"update-socials","instagram":"https://"}`, "instagram", []string{"the host is missing"}, false},
-	{"agent-profile", `{"action":"update-socials","instagram":"https://insta gram.com/x"}`, "instagram", []string{"contains spaces"}, false},
 	{"agent-profile", `{"action":"update-socials","discord":5}`, "discord", []string{"must be a string, not a number"}, false},
 	{"agent-profile", `{"action":"update-socials"}`, "", []string{"needs at least one of facebook, github, twitter, instagram, discord"}, false},
-	{"agent-profile", `{"action":"update-preferences","nsfw_content":"true"}`, "nsfw_content", []string{"must be true or false, not a string", "send true without quotes"}, false},
 	{"agent-profile", `{"action":"update-preferences","nsfw_content":1}`, "nsfw_content", []string{"must be true or false, not a number"}, false},
-	{"agent-profile", `{"action":"update-preferences","wallet_notification_threshold":-1}`, "wallet_notification_threshold", []string{"must be a number of at least 0 (got -1)"}, false},
-	{"agent-profile", `{"action":"update-preferences","wallet_notification_threshold":"10"}`, "wallet_notification_threshold", []string{"not a string", "without quotes"}, false},
 	{"agent-profile", `{"action":"get","profile_id":1}`, "profile_id", []string{"is not a parameter of agent-profile", "get takes no parameters besides action"}, false},
 
 	// agent-api-keys
@@ -431,13 +428,12 @@ var badCases = []badCase{
 	{"agent-api-keys", `{"action":"get","key_id":"abc"}`, "key_id", []string{"not a string"}, false},
 	{"agent-api-keys", `{"action":"get","key_id":{}}`, "key_id", []string{"not an object"}, false},
 	{"agent-api-keys", `{"action":"create"}`, "name", []string{"is required for create", "create needs name"}, false},
-	{"agent-api-keys", `{"action":"create","name":"` + strings.Repeat("n", 256) + `"}`, "name", []string{"too long: 256 characters, at most 255"}, false},
+	{"agent-api-keys", `{"action":"create","name":"` + strings.Repeat("n", 4097) + `"}`, "name", []string{"too long: 4097 characters, at most 4096"}, false},
 	{"agent-api-keys", `{"action":"create","name":"k","notes":["a"]}`, "notes", []string{"must be a string, not an array"}, false},
 	{"agent-api-keys", `{"action":"update","key_id":1}`, "", []string{"needs at least one of name, notes"}, false},
 	{"agent-api-keys", `{"action":"update","name":"x"}`, "key_id", []string{"is required for update"}, false},
 	{"agent-api-keys", `{"action":"delete","key_id":null}`, "key_id", []string{"is required for delete"}, false},
 	{"agent-api-keys", `{"action":"rotate","key_id":2.5}`, "key_id", []string{"not a fraction"}, false},
-	{"agent-api-keys", `{"action":"update","key_id":1,"name":""}`, "name", []string{"must not be empty"}, false},
 	{"agent-api-keys", `{"action":"list","notes":"x"}`, "notes", []string{"is not a parameter of list", "used by create, update"}, false},
 
 	// agent-teams
@@ -449,13 +445,9 @@ var badCases = []badCase{
 	{"agent-teams", `{"action":"accept-invite","invite_id":12345}`, "invite_id", []string{"must be a UUID string, not a number"}, false},
 	{"agent-teams", `{"action":"accept-invite","invite_id":null}`, "invite_id", []string{"is required for accept-invite"}, false},
 	{"agent-teams", `{"action":"create","email":"bob"}`, "email", []string{"must be an email address"}, false},
-	{"agent-teams", `{"action":"create","email":"bob@example.org","role":"owner"}`, "role", []string{"must be one of admin, member, viewer", `"owner"`}, false},
-	{"agent-teams", `{"action":"create","email":"bob@example.org","role":"Admin"}`, "role", []string{"did you mean `admin`?"}, false},
 	{"agent-teams", `{"action":"update","member_id":1,"permissions":"read"}`, "permissions", []string{"wrap it in a JSON array"}, false},
-	{"agent-teams", map[string]any{"action": "update", "member_id": 1.0, "permissions": manyPerms(51)}, "permissions", []string{"has 51 items, at most 50"}, false},
-	{"agent-teams", `{"action":"update","member_id":1,"permissions":[""]}`, "permissions", []string{"item 1 must not be empty"}, false},
-	{"agent-teams", `{"action":"update","member_id":1,"permissions":["ok","` + strings.Repeat("p", 65) + `"]}`, "permissions", []string{"item 2 is too long: 65 characters, at most 64"}, false},
-	{"agent-teams", `{"action":"update","member_id":1,"permissions":["a","a"]}`, "permissions", []string{"more than once"}, false},
+	{"agent-teams", map[string]any{"action": "update", "member_id": 1.0, "permissions": manyPerms(101)}, "permissions", []string{"has 101 items, at most 100"}, false},
+	{"agent-teams", `{"action":"update","member_id":1,"permissions":["ok","` + strings.Repeat("p", 4097) + `"]}`, "permissions", []string{"item 2 is too long: 4097 characters, at most 4096"}, false},
 	{"agent-teams", `{"action":"update","member_id":1,"permissions":[["a"]]}`, "permissions", []string{"item 1 must be a string, not an array"}, false},
 	{"agent-teams", `{"action":"update","member_id":1,"invite_status":"declined"}`, "invite_status", []string{"must be one of pending, accepted"}, false},
 	{"agent-teams", `{"action":"get","member_id":"1/../me"}`, "member_id", []string{"not a string"}, false},
@@ -465,6 +457,53 @@ var badCases = []badCase{
 	{"agent-teams", `{"action":"delete","member":2}`, "member", []string{"did you mean `member_id`?"}, false},
 	{"agent-teams", `{"action":"resend-invite","member_id":{}}`, "member_id", []string{"not an object"}, false},
 	{"agent-teams", map[string]any{"action": "get", strings.Repeat("k", 5000): 1}, `"` + strings.Repeat("k", 40) + `…"`, []string{"is not a parameter"}, false},
+}
+
+// upstreamDecides are inputs this server once refused on a guess. No doc,
+// the CLI or safety rules them out, so they now reach ModelsLab, whose 422
+// judges them (issue 10; upstream-contract.md §5). reason says why.
+var upstreamDecides = []struct {
+	tool, args, reason string
+}{
+	{"agent-auth", `{"action":"signup","email":"ada@localhost","password":"pw"}`, "no source restricts email domains; ModelsLab decides"},
+	{"agent-auth", `{"action":"login","email":"ada lovelace@example.com","password":"pw"}`, "no source gives an email syntax beyond local@domain"},
+	{"agent-auth", `{"action":"login","email":"ada@@example.com","password":"pw"}`, "quoted local parts may contain @; ModelsLab decides"},
+	{"agent-auth", `{"action":"forgot-password","email":"ada@example..com"}`, "no source gives an email syntax beyond local@domain"},
+	{"agent-auth", `{"action":"login","email":"a@b.co","password":"pw","scopes":["teams:read","teams:read"]}`, "no source forbids a repeated scope"},
+	{"agent-auth", `{"action":"signup","email":"a@b.co","password":"pw","name":"   "}`, "no source gives a rule for blank names"},
+	{"agent-tokens", `{"action":"revoke","token_id":"5"}`, `"5" can only mean 5 (issue 10: accept what a model means)`},
+	{"agent-profile", `{"action":"update","name":""}`, "no source forbids an empty name; ModelsLab decides"},
+	{"agent-profile", `{"action":"update-socials","github":"github.com/ada"}`, "socials are a URL or a handle (MCP-TOOLS: URLs; SKILL sends handles)"},
+	{"agent-profile", `{"action":"update-socials","github":"ftp://github.com/ada"}`, "socials are a URL or a handle"},
+	{"agent-profile", `{"action":"update-socials","facebook":"javascript:alert(1)"}`, "socials are a URL or a handle; ModelsLab validates links"},
+	{"agent-profile", `{"action":"update-socials","twitter":"https://user:pw@x.com/ada"}`, "socials are a URL or a handle"},
+	{"agent-profile", `{"action":"update-socials","instagram":"https://"}`, "socials are a URL or a handle"},
+	{"agent-profile", `{"action":"update-socials","instagram":"https://insta gram.com/x"}`, "socials are a URL or a handle"},
+	{"agent-profile", `{"action":"update-preferences","nsfw_content":"true"}`, `"true" can only mean true`},
+	{"agent-profile", `{"action":"update-preferences","wallet_notification_threshold":-1}`, "no source gives a minimum threshold"},
+	{"agent-profile", `{"action":"update-preferences","wallet_notification_threshold":"10"}`, `"10" can only mean 10`},
+	{"agent-api-keys", `{"action":"update","key_id":1,"name":""}`, "no source forbids an empty key name; ModelsLab decides"},
+	{"agent-teams", `{"action":"create","email":"bob@example.org","role":"owner"}`, "roles are undocumented: admin, member and viewer were the sandbox's choice"},
+	{"agent-teams", `{"action":"create","email":"bob@example.org","role":"Admin"}`, "roles are undocumented; ModelsLab decides whether case matters"},
+	{"agent-teams", `{"action":"update","member_id":1,"permissions":[""]}`, "permission names are undocumented"},
+	{"agent-teams", `{"action":"update","member_id":1,"permissions":["a","a"]}`, "no source forbids a repeated permission"},
+	{"agent-tokens", `{"action":"revoke","token_id":" 12 "}`, "a quoted number can only mean that number"},
+	{"agent-api-keys", `{"action":"get","key_id":"12"}`, "a quoted number can only mean that number"},
+	{"agent-profile", `{"action":"update-preferences","wallet_notification_enabled":"FALSE"}`, "a quoted boolean can only mean that boolean"},
+	{"agent-profile", `{"action":"update-socials","github":"","discord":""}`, "an empty string clears a social link, as it does notes"},
+	{"agent-profile", `{"action":"update-socials","twitter":"@ada"}`, "socials are a URL or a handle"},
+}
+
+func TestUpstreamDecides(t *testing.T) {
+	for i, c := range upstreamDecides {
+		if _, err := mustValidator(t, c.tool).Validate(decodeArgs(t, c.args, false)); err != nil {
+			t.Errorf("#%d %s (%s): refused locally: %v", i, c.args, c.reason, err)
+		}
+	}
+	// A role is a string: an object is still a type error, not a guess.
+	if _, err := mustValidator(t, "agent-teams").Validate(decodeArgs(t, `{"action":"update","member_id":1,"role":{"name":"admin"}}`, false)); err == nil {
+		t.Error("a role object was accepted")
+	}
 }
 
 func TestValidateBad(t *testing.T) {
@@ -517,7 +556,7 @@ func checkMessage(t testing.TB, msg string, args map[string]any) {
 		if !ok {
 			continue
 		}
-		if inputSecretParams[k] && len(s) >= 3 && strings.Contains(msg, s[:3]) {
+		if isSecretParam(k) && len(s) >= 3 && strings.Contains(msg, s[:3]) {
 			t.Errorf("message echoes secret %s: %q", k, msg)
 		}
 		if utf8.RuneCountInString(s) > echoLimit+5 && strings.Contains(msg, s) {
@@ -617,17 +656,21 @@ func TestNewValidatorRejectsMismatch(t *testing.T) {
 		}), `"color" is used by no action`},
 		{"duplicate action", withSpec(func(s *ToolSpec) { s.Actions = append(s.Actions, s.Actions[0]) }), raw, "declared twice"},
 		{"duplicate param", withSpec(func(s *ToolSpec) { s.Actions[1].Optional = []string{"name"} }), raw, "twice"},
-		{"AtLeastOne without optionals", withSpec(func(s *ToolSpec) { s.Actions[0].AtLeastOne = true }), raw, "AtLeastOne"},
+		{"AtLeastOne without optionals", withSpec(func(s *ToolSpec) { s.Actions[4].AtLeastOne = true }), raw, "AtLeastOne"},
 		{"combinator at root", keys, edit(func(m map[string]any) { m["oneOf"] = []any{} }), `unsupported keyword "oneOf"`},
 		{"$schema at root", keys, edit(func(m map[string]any) { m["$schema"] = "x" }), `"$schema"`},
 		{"additionalProperties open", keys, edit(func(m map[string]any) { m["additionalProperties"] = true }), "additionalProperties"},
 		{"required param at root", keys, edit(func(m map[string]any) { m["required"] = []any{"action", "key_id"} }), "exactly"},
 		{"action not enum", keys, edit(func(m map[string]any) { delete(props(m)["action"].(map[string]any), "enum") }), "no enum"},
-		{"unsupported keyword", keys, edit(func(m map[string]any) { props(m)["name"].(map[string]any)["pattern"] = "^a" }), `"pattern"`},
+		{"unsupported keyword", keys, edit(func(m map[string]any) { props(m)["name"].(map[string]any)["const"] = "a" }), `"const"`},
+		{"pattern without a Form", keys, edit(func(m map[string]any) { props(m)["name"].(map[string]any)["pattern"] = "^a" }), "no Form"},
 		{"unsupported format", keys, edit(func(m map[string]any) { props(m)["name"].(map[string]any)["format"] = "date" }), "format"},
 		{"no description", keys, edit(func(m map[string]any) { delete(props(m)["notes"].(map[string]any), "description") }), "description"},
 		{"object type", keys, edit(func(m map[string]any) { props(m)["notes"].(map[string]any)["type"] = "object" }), "unsupported type"},
 		{"unnamed spec", ToolSpec{}, raw, "without a name"},
+		{"param rule for no property", withSpec(func(s *ToolSpec) {
+			s.Params = map[string]ParamSpec{"colour": {Secret: true}}
+		}), raw, `Params declares "colour"`},
 	}
 	for _, c := range cases {
 		_, err := NewValidator(c.spec, c.schema)
@@ -752,10 +795,12 @@ func TestSchemaAgreement(t *testing.T) {
 	}
 	// Type mutations of a good instance, property by property.
 	wrong := map[string][]any{
-		"string":  {1.0, true, []any{"x"}, map[string]any{}},
-		"integer": {"1", 1.5, true, []any{1.0}, map[string]any{}, 0.0},
-		"number":  {"1", true, []any{1.0}, -1.0},
-		"boolean": {"true", 1.0, []any{true}},
+		"string": {1.0, true, []any{"x"}, map[string]any{}},
+		// "1" for a number and "true" for a boolean are accepted on purpose
+		// (the one place this validator is more lenient than the schema).
+		"integer": {"x1", 1.5, true, []any{1.0}, map[string]any{}, 0.0},
+		"number":  {"ten", true, []any{1.0}},
+		"boolean": {"yes", 1.0, []any{true}},
 		"array":   {"x", 1.0, true, map[string]any{}, []any{1.0}},
 	}
 	mutations := 0
@@ -881,7 +926,7 @@ func FuzzValidate(f *testing.F) {
 				t.Fatalf("bad message (%d bytes): %q", len(msg), msg)
 			}
 			for k, val := range args {
-				if s, ok := val.(string); ok && inputSecretParams[k] && len(s) >= 16 && strings.Contains(msg, s) {
+				if s, ok := val.(string); ok && isSecretParam(k) && len(s) >= 16 && strings.Contains(msg, s) {
 					t.Fatalf("secret %s echoed: %q", k, msg)
 				}
 			}

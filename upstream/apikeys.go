@@ -2,7 +2,7 @@ package upstream
 
 import (
 	"context"
-	"net/http"
+	"encoding/json"
 )
 
 // APIKeyCreate is the body of POST /api-keys.
@@ -18,14 +18,17 @@ type APIKeyUpdate struct {
 }
 
 // ListAPIKeys lists the generation API keys (GET /api-keys).
-func (c *Client) ListAPIKeys(ctx context.Context, tok Token) (*Result[List[APIKey]], error) {
-	return send[List[APIKey]](ctx, c, request{method: http.MethodGet, path: "/api-keys", token: tok})
+//
+// page, when given and positive, asks for that page (?page=N): paging is not
+// documented, Laravel's paginator reads that parameter.
+func (c *Client) ListAPIKeys(ctx context.Context, tok Token, page ...int64) (*Result[List], error) {
+	return send(ctx, c, request{ep: epListKeys, path: "/api-keys", token: tok, query: pageQuery(page)}, readListAnswer)
 }
 
 // CreateAPIKey creates a key; the answer's Key is the whole secret, shown only
 // this once (POST /api-keys).
 func (c *Client) CreateAPIKey(ctx context.Context, tok Token, r APIKeyCreate) (*Result[APIKey], error) {
-	return send[APIKey](ctx, c, request{method: http.MethodPost, path: "/api-keys", token: tok, body: r})
+	return send(ctx, c, request{ep: epCreateKey, path: "/api-keys", token: tok, body: r}, readAPIKey)
 }
 
 // GetAPIKey reads one key (GET /api-keys/{id}).
@@ -34,7 +37,7 @@ func (c *Client) GetAPIKey(ctx context.Context, tok Token, id int64) (*Result[AP
 	if err != nil {
 		return nil, err
 	}
-	return send[APIKey](ctx, c, request{method: http.MethodGet, path: path, token: tok})
+	return send(ctx, c, request{ep: epGetKey, path: path, token: tok}, readAPIKey)
 }
 
 // UpdateAPIKey renames a key or changes its notes (PUT /api-keys/{id}).
@@ -43,14 +46,14 @@ func (c *Client) UpdateAPIKey(ctx context.Context, tok Token, id int64, r APIKey
 	if err != nil {
 		return nil, err
 	}
-	return send[APIKey](ctx, c, request{method: http.MethodPut, path: path, token: tok, body: r})
+	return send(ctx, c, request{ep: epUpdateKey, path: path, token: tok, body: r}, readAPIKey)
 }
 
 // DeleteAPIKey deletes a key (DELETE /api-keys/{id}).
-func (c *Client) DeleteAPIKey(ctx context.Context, tok Token, id int64) (*Result[Message], error) {
+func (c *Client) DeleteAPIKey(ctx context.Context, tok Token, id int64) (*Result[json.RawMessage], error) {
 	path, err := idPath("/api-keys/", "key_id", id, "")
 	if err != nil {
 		return nil, err
 	}
-	return send[Message](ctx, c, request{method: http.MethodDelete, path: path, token: tok})
+	return send(ctx, c, request{ep: epDeleteKey, path: path, token: tok}, passOn)
 }

@@ -43,7 +43,7 @@ func BenchmarkListAPIKeys(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		res, err := c.ListAPIKeys(ctx, "7|benchtoken")
-		if err != nil || len(res.Data) != 3 {
+		if err != nil || len(res.Data.Items) != 3 {
 			b.Fatal(err, res)
 		}
 	}
@@ -89,7 +89,7 @@ func BenchmarkListAPIKeysNoNetwork(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		res, err := c.ListAPIKeys(ctx, "7|benchtoken")
-		if err != nil || len(res.Data) != 3 {
+		if err != nil || len(res.Data.Items) != 3 {
 			b.Fatal(err, res)
 		}
 	}

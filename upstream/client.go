@@ -174,6 +174,21 @@ func (t Token) String() string {
 // GoString masks the token in %#v too.
 func (t Token) GoString() string { return t.String() }
 
+// ID is the numeric id of a Sanctum token ("42|..."), the one the token list
+// shows and DELETE /auth/tokens/{id} takes; 0 when it has none.
+func (t Token) ID() int64 {
+	s := string(t)
+	i := strings.IndexByte(s, '|')
+	if i <= 0 {
+		return 0
+	}
+	id, err := strconv.ParseInt(s[:i], 10, 64)
+	if err != nil || id < 0 {
+		return 0
+	}
+	return id
+}
+
 // RateLimit is what the rate-limit headers of a response said.
 type RateLimit struct {
 	Limit     int       `json:"limit,omitempty"`
@@ -182,39 +197,55 @@ type RateLimit struct {
 	Known     bool      `json:"-"`
 }
 
-// Result is one successful call: the decoded data, the data exactly as received
-// (so nothing the upstream adds is lost), and the response's metadata.
+// Result is one successful call: what the server reads from the data, the
+// data exactly as received (so nothing the upstream adds is lost), where the
+// answer differed from the contract, and the response's metadata.
 type Result[T any] struct {
 	Data      T
 	Raw       json.RawMessage
+	Path      string // the request path, as in Warning.Path
 	RequestID string
 	Status    int
 	RateLimit RateLimit
+	// Warnings lists every difference from the contract (see CheckAnswer).
+	Warnings []Warning
 }
 
 // request is one call as the endpoint methods describe it.
 type request struct {
+	ep     *Endpoint
 	method string
 	path   string // already validated and escaped
+	query  url.Values
 	token  Token
 	body   any
 	// secrets are values of the body that must never appear in an error text.
 	secrets []string
 }
 
-// send runs one call and decodes its data into T.
-func send[T any](ctx context.Context, c *Client, req request) (*Result[T], error) {
+// answer is a success answer as the readers of types.go see it.
+type answer struct {
+	path   string
+	data   json.RawMessage
+	paging []json.RawMessage
+}
+
+// send runs one call. A 2xx is a success whatever its body: read takes what
+// the server needs from it (a reader never fails), and the differences from
+// the endpoint's shape become warnings.
+func send[T any](ctx context.Context, c *Client, req request, read func(*answer) T) (*Result[T], error) {
+	req.method = req.ep.Method
 	resp, err := c.do(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result[T]{Status: resp.status, RequestID: resp.requestID, RateLimit: resp.rateLimit, Raw: resp.data}
-	if len(resp.data) > 0 && string(resp.data) != "null" {
-		if err := json.Unmarshal(resp.data, &res.Data); err != nil {
-			return nil, &ResponseError{Method: req.method, Path: req.path, Status: resp.status, RequestID: resp.requestID,
-				Problem: "the response data does not have the expected shape: " + shortJSONError(err)}
+	res := &Result[T]{Path: req.path, Status: resp.status, RequestID: resp.requestID, RateLimit: resp.rateLimit, Raw: resp.data, Warnings: resp.warnings}
+	if !resp.skipCheck {
+		for _, w := range CheckAnswer(*req.ep, req.path, resp.data) {
+			res.Warnings = addWarning(res.Warnings, w)
 		}
 	}
+	res.Data = read(&answer{path: req.path, data: resp.data, paging: resp.paging})
 	return res, nil
 }
 
@@ -222,11 +253,22 @@ func send[T any](ctx context.Context, c *Client, req request) (*Result[T], error
 // failure paths that need it.
 func (r request) allSecrets() []string { return append([]string{string(r.token)}, r.secrets...) }
 
+// passOn is the reader of an answer the server only passes on.
+func passOn(a *answer) json.RawMessage { return a.data }
+
 type response struct {
 	status    int
 	data      json.RawMessage
 	requestID string
 	rateLimit RateLimit
+	// paging holds the envelope's meta and links and the body's top level,
+	// where a list answer may say how it goes on.
+	paging   []json.RawMessage
+	warnings []Warning
+	// skipCheck is set when there is no data to compare with the endpoint's
+	// shape: an empty 204 (which the contract allows for any write) or a
+	// body that is not JSON (which has its own warning).
+	skipCheck bool
 }
 
 // do sends req, retrying only where a retry cannot duplicate a change.
@@ -275,6 +317,7 @@ func needsToken(req request) bool { return !anonymousPaths[req.path] }
 var anonymousPaths = map[string]bool{
 	"/auth/signup": true, "/auth/login": true, "/auth/verify-email": true,
 	"/auth/forgot-password": true, "/auth/reset-password": true, "/auth/resend-verification": true,
+	"/auth/scopes": true, // public, per the docs (token optional)
 }
 
 // retryWait says whether err is worth another attempt, and after how long.
@@ -324,6 +367,9 @@ func (c *Client) attempt(ctx context.Context, req request, attempt int) (_ *resp
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { conns.Add(1) }})
 	defer func() { replays = max(int(conns.Load())-1, 0) }()
 	r := c.rc.R().SetContext(ctx)
+	if len(req.query) > 0 {
+		r.SetQueryParamsFromValues(req.query)
+	}
 	if req.token != "" {
 		r.SetHeader("Authorization", "Bearer "+string(req.token))
 	}
@@ -360,15 +406,11 @@ func (c *Client) attempt(ctx context.Context, req request, attempt int) (_ *resp
 	c.logAttempt(req, attempt, status, elapsed, requestID, "")
 
 	if status >= 200 && status < 300 {
-		data := env.data
-		if !env.enveloped && len(strings.TrimSpace(string(body))) > 0 {
-			if !json.Valid(body) {
-				return nil, 0, &ResponseError{Method: req.method, Path: req.path, Status: status, RequestID: requestID,
-					Problem: "the response is not valid JSON: " + summarizeBody(body, resp.Header().Get("Content-Type"))}
-			}
-			data = body // tolerate an upstream that answers without the envelope
+		if env.isError() {
+			// The envelope says it failed: an error, whatever the status.
+			return nil, 0, newAPIError(req, status, resp.Header(), body, requestID, rl, req.allSecrets())
 		}
-		return &response{status: status, data: data, requestID: requestID, rateLimit: rl}, 0, nil
+		return successResponse(req, status, body, env, requestID, rl), 0, nil
 	}
 	return nil, 0, newAPIError(req, status, resp.Header(), body, requestID, rl, req.allSecrets())
 }
@@ -392,27 +434,109 @@ func (c *Client) logAttempt(req request, attempt, status int, d time.Duration, r
 // envelope is the part of a control-plane body the client reads.
 type envelope struct {
 	data      json.RawMessage
+	hasData   bool
+	errorRaw  json.RawMessage
 	requestID string
+	paging    []json.RawMessage
+	metaKind  Kind // of meta; KindMissing when absent
 	enveloped bool
 }
 
-func parseEnvelope(body []byte) envelope {
-	var raw struct {
-		Data json.RawMessage `json:"data"`
-		Meta *struct {
-			RequestID string `json:"request_id"`
-		} `json:"meta"`
-		Error json.RawMessage `json:"error"`
+// isError is a 2xx whose envelope carries an error and no data.
+func (e envelope) isError() bool {
+	return e.enveloped && emptyValue(e.data) && !emptyValue(e.errorRaw)
+}
+
+// emptyValue is an absent value, null, false, "" or an empty object or array
+// (PHP's empty array): none of them says anything.
+func emptyValue(raw json.RawMessage) bool {
+	switch strings.Join(strings.Fields(string(raw)), "") {
+	case "", "null", "false", `""`, "{}", "[]":
+		return true
 	}
-	if len(body) == 0 || json.Unmarshal(body, &raw) != nil {
+	return false
+}
+
+// parseEnvelope reads a body that is a JSON object with data, or with error
+// and meta. Any other body is not an envelope: it is the data itself.
+func parseEnvelope(body []byte) envelope {
+	top, ok := objectFields(body)
+	if !ok {
 		return envelope{}
 	}
-	env := envelope{data: raw.Data}
-	if raw.Meta != nil {
-		env.requestID = raw.Meta.RequestID
+	data, hasData := top["data"]
+	errRaw, hasErr := top["error"]
+	meta, hasMeta := top["meta"]
+	env := envelope{data: data, hasData: hasData, errorRaw: errRaw, metaKind: KindMissing}
+	env.enveloped = hasData || (hasErr && (hasMeta || len(top) == 1))
+	if !env.enveloped {
+		return envelope{}
 	}
-	env.enveloped = raw.Data != nil || raw.Meta != nil || raw.Error != nil
+	if hasMeta {
+		env.metaKind = kindOf(meta)
+		if m, ok := objectFields(meta); ok {
+			env.requestID = scalarText(m["request_id"])
+		}
+	}
+	if env.requestID == "" {
+		env.requestID = scalarText(top["request_id"])
+	}
+	env.paging = []json.RawMessage{meta, top["links"], body}
 	return env
+}
+
+// scalarText renders a request id of any scalar kind; "" for anything else.
+func scalarText(raw json.RawMessage) string {
+	switch kindOf(raw) {
+	case KindString:
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return clip(s, 200)
+		}
+	case KindNumber, KindBoolean:
+		return clip(string(raw), 200)
+	}
+	return ""
+}
+
+// maxTextData caps a non-JSON success body passed on as a string.
+const maxTextData = 4096
+
+// successResponse shapes a 2xx: the envelope's data, or the body itself when
+// there is no envelope; a body that is not JSON becomes a string, so what the
+// upstream said still reaches the caller.
+func successResponse(req request, status int, body []byte, env envelope, requestID string, rl RateLimit) *response {
+	r := &response{status: status, requestID: requestID, rateLimit: rl, paging: env.paging}
+	warn := func(field string, expected, got Kind) {
+		r.warnings = append(r.warnings, Warning{Path: req.path, Field: field, Expected: expected, Got: got})
+	}
+	trimmed := strings.TrimSpace(string(body))
+	switch {
+	case env.enveloped:
+		r.data = env.data
+		if !env.hasData {
+			r.data = nil
+		}
+		if !emptyValue(env.errorRaw) {
+			warn("error", KindNull, kindOf(env.errorRaw)) // data came too: the call did its work
+		}
+		if env.metaKind != KindMissing && env.metaKind != KindObject {
+			warn("meta", KindObject, env.metaKind)
+		}
+	case trimmed == "":
+		r.skipCheck = status == http.StatusNoContent
+	case json.Valid(body):
+		r.data = json.RawMessage(trimmed)
+		if kindOf(r.data) == KindObject {
+			r.paging = []json.RawMessage{r.data}
+		}
+	default:
+		// Not JSON: a 2xx still proves the request reached ModelsLab.
+		r.data, _ = json.Marshal(clip(trimmed, maxTextData))
+		r.warnings = append(r.warnings, Warning{Path: req.path, Field: "body", Expected: KindAny, Got: KindText})
+		r.skipCheck = true
+	}
+	return r
 }
 
 func parseRateLimit(h http.Header) RateLimit {

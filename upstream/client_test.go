@@ -217,7 +217,7 @@ func TestResultKeepsRawDataAndRateLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Data) != 1 || res.Data[0].ID != 1 || res.Data[0].Key != "sk_...abcd" {
+	if len(res.Data.Items) != 1 || !strings.Contains(string(res.Data.Items[0]), `"key":"sk_...abcd"`) {
 		t.Errorf("decoded %+v", res.Data)
 	}
 	if !strings.Contains(string(res.Raw), "brand_new_field") {
@@ -236,7 +236,7 @@ func TestListAcceptsItemsShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Data) != 2 || res.Data[1].ID != 6 {
+	if len(res.Data.Items) != 2 || string(res.Data.Items[1]) != `{"id":6}` || res.Data.ItemsAt != "data.items" || res.Data.More {
 		t.Errorf("items shape decoded to %+v", res.Data)
 	}
 }
@@ -248,7 +248,7 @@ func TestNoContentAndUnenvelopedSuccess(t *testing.T) {
 	}
 	g := newFake(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"id":3,"name":"bare"}`) })
 	res, err := g.client(t).GetAPIKey(context.Background(), tok, 3)
-	if err != nil || res.Data.Name != "bare" {
+	if err != nil || res.Data.Name != "bare" || res.Data.ID != 3 {
 		t.Errorf("unenveloped body: %+v %v", res, err)
 	}
 }
@@ -344,17 +344,24 @@ func TestErrorShapes(t *testing.T) {
 	}
 }
 
-func TestWrongShapeAndInvalidJSON(t *testing.T) {
+// A 2xx is a success whatever its data: another kind becomes a warning, and a
+// body that is not JSON is passed on as text. Both used to be errors.
+func TestWrongShapeAndInvalidJSONAreWarnings(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { envelopeOK(w, 200, `"just a string"`) })
-	_, err := f.client(t).GetProfile(context.Background(), tok)
-	var re *ResponseError
-	if !errors.As(err, &re) || !strings.Contains(re.Problem, "expected shape") {
-		t.Errorf("wrong shape: %v", err)
+	res, err := f.client(t).GetProfile(context.Background(), tok)
+	if err != nil || string(res.Raw) != `"just a string"` {
+		t.Fatalf("wrong shape: %v", err)
+	}
+	if len(res.Warnings) != 1 || res.Warnings[0].Field != "data" || res.Warnings[0].Expected != KindObject || res.Warnings[0].Got != KindString {
+		t.Errorf("warnings %+v", res.Warnings)
 	}
 	g := newFake(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"data":{"id":1`) })
-	_, err = g.client(t).GetProfile(context.Background(), tok)
-	if !errors.As(err, &re) || !strings.Contains(re.Problem, "not valid JSON") {
-		t.Errorf("truncated JSON: %v", err)
+	res, err = g.client(t).GetProfile(context.Background(), tok)
+	if err != nil || string(res.Raw) != `"{\"data\":{\"id\":1"` {
+		t.Fatalf("truncated JSON: %v %s", err, res.Raw)
+	}
+	if len(res.Warnings) != 1 || res.Warnings[0].Field != "body" || res.Warnings[0].Got != KindText {
+		t.Errorf("warnings %+v", res.Warnings)
 	}
 }
 

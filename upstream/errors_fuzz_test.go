@@ -67,7 +67,7 @@ func FuzzParseErrorBody(f *testing.F) {
 			}
 		}
 
-		req := request{method: http.MethodPost, path: "/auth/logout", token: fuzzToken, secrets: secrets[1:]}
+		req := request{ep: epLogout, method: http.MethodPost, path: "/auth/logout", token: fuzzToken, secrets: secrets[1:]}
 		h := http.Header{"Content-Type": {contentType}, "Retry-After": {"7"}, "Www-Authenticate": {`Bearer scope="` + secret + `"`}}
 		e := newAPIError(req, status, h, body, "rid", RateLimit{}, secrets)
 		checkFuzzText(t, "APIError.Error", e.Error(), fuzzMaxError, secrets)
@@ -78,7 +78,7 @@ func FuzzParseErrorBody(f *testing.F) {
 
 		// The whole path: a client call that gets this answer.
 		ctx := context.WithValue(context.Background(), fuzzInputKey{}, fuzzInput{body: body, contentType: contentType, status: status})
-		_, err := send[Message](ctx, client, req)
+		_, err := send(ctx, client, req, passOn)
 		if err == nil {
 			t.Fatalf("HTTP %d gave no error", status)
 		}

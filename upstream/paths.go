@@ -28,3 +28,11 @@ func uuidPath(prefix, name, id, suffix string) (string, error) {
 	// A validated UUID needs no escaping; escape anyway so the rule holds if the check is ever loosened.
 	return prefix + url.PathEscape(id) + suffix, nil
 }
+
+// pageQuery renders an optional page number as ?page=N.
+func pageQuery(page []int64) url.Values {
+	if len(page) == 0 || page[0] <= 0 {
+		return nil
+	}
+	return url.Values{"page": {strconv.FormatInt(page[0], 10)}}
+}

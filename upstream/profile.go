@@ -2,7 +2,7 @@ package upstream
 
 import (
 	"context"
-	"net/http"
+	"encoding/json"
 )
 
 // ProfileUpdate is the body of PATCH /me. Nil fields are not sent.
@@ -37,27 +37,27 @@ type PreferencesUpdate struct {
 }
 
 // GetProfile reads the profile, preferences and wallet summary (GET /me).
-func (c *Client) GetProfile(ctx context.Context, tok Token) (*Result[Profile], error) {
-	return send[Profile](ctx, c, request{method: http.MethodGet, path: "/me", token: tok})
+func (c *Client) GetProfile(ctx context.Context, tok Token) (*Result[json.RawMessage], error) {
+	return send(ctx, c, request{ep: epGetProfile, path: "/me", token: tok}, passOn)
 }
 
 // UpdateProfile changes name, username or about_me (PATCH /me).
-func (c *Client) UpdateProfile(ctx context.Context, tok Token, r ProfileUpdate) (*Result[Profile], error) {
-	return send[Profile](ctx, c, request{method: http.MethodPatch, path: "/me", token: tok, body: r})
+func (c *Client) UpdateProfile(ctx context.Context, tok Token, r ProfileUpdate) (*Result[json.RawMessage], error) {
+	return send(ctx, c, request{ep: epUpdateProfile, path: "/me", token: tok, body: r}, passOn)
 }
 
 // UpdatePassword changes the password (PATCH /me/password).
-func (c *Client) UpdatePassword(ctx context.Context, tok Token, r PasswordUpdate) (*Result[Message], error) {
-	return send[Message](ctx, c, request{method: http.MethodPatch, path: "/me/password", token: tok, body: r,
-		secrets: []string{r.CurrentPassword, r.Password, r.PasswordConfirmation}})
+func (c *Client) UpdatePassword(ctx context.Context, tok Token, r PasswordUpdate) (*Result[json.RawMessage], error) {
+	return send(ctx, c, request{ep: epUpdatePassword, path: "/me/password", token: tok, body: r,
+		secrets: []string{r.CurrentPassword, r.Password, r.PasswordConfirmation}}, passOn)
 }
 
 // UpdateSocials changes the social links (PATCH /me/socials).
-func (c *Client) UpdateSocials(ctx context.Context, tok Token, r SocialsUpdate) (*Result[Profile], error) {
-	return send[Profile](ctx, c, request{method: http.MethodPatch, path: "/me/socials", token: tok, body: r})
+func (c *Client) UpdateSocials(ctx context.Context, tok Token, r SocialsUpdate) (*Result[json.RawMessage], error) {
+	return send(ctx, c, request{ep: epUpdateSocials, path: "/me/socials", token: tok, body: r}, passOn)
 }
 
 // UpdatePreferences changes content and notification preferences (PATCH /me/preferences).
-func (c *Client) UpdatePreferences(ctx context.Context, tok Token, r PreferencesUpdate) (*Result[Profile], error) {
-	return send[Profile](ctx, c, request{method: http.MethodPatch, path: "/me/preferences", token: tok, body: r})
+func (c *Client) UpdatePreferences(ctx context.Context, tok Token, r PreferencesUpdate) (*Result[json.RawMessage], error) {
+	return send(ctx, c, request{ep: epUpdatePreferences, path: "/me/preferences", token: tok, body: r}, passOn)
 }

@@ -1,114 +1,228 @@
 package upstream
 
 import (
-	"bytes"
 	"encoding/json"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
 )
 
-// User is the account a session token belongs to.
-type User struct {
-	ID       int64  `json:"id"`
-	Name     string `json:"name"`
-	Email    string `json:"email"`
-	Username string `json:"username"`
-	Verified bool   `json:"verified"`
-}
+// The client decodes only what the server itself uses from an answer; the
+// rest reaches the caller as Result.Raw, exactly as sent. Every reader here
+// is total: a field of another kind leaves its zero value (and CheckAnswer's
+// warning says which field), never an error.
 
-// Session is the data of login, verify-email, refresh and switch-account: a new
-// bearer token and what comes with it.
+// Session is what the server reads from the answer of login, verify-email,
+// refresh and switch-account: the new bearer token.
 type Session struct {
-	AccessToken         string   `json:"access_token"`
-	TokenType           string   `json:"token_type,omitempty"`
-	TokenExpiry         string   `json:"token_expiry,omitempty"`
-	ExpiresAt           *string  `json:"expires_at"`
-	User                *User    `json:"user,omitempty"`
-	APIKey              *string  `json:"api_key"`
-	Scopes              []string `json:"scopes,omitempty"`
-	TokenLifetimeCapped bool     `json:"token_lifetime_capped,omitempty"`
-	Message             string   `json:"message,omitempty"`
+	// AccessToken is "" when the answer carried none the server could read.
+	AccessToken string
+	// TokenField is where it was: "access_token" (documented) or "token"
+	// (accepted by ModelsLab's CLI).
+	TokenField string
 }
 
-// TokenInfo is one entry of the token list.
-type TokenInfo struct {
-	ID         int64    `json:"id"`
-	Name       string   `json:"name"`
-	Scopes     []string `json:"scopes"`
-	LastUsedAt *string  `json:"last_used_at"`
-	ExpiresAt  *string  `json:"expires_at"`
-	CreatedAt  string   `json:"created_at"`
+func readSession(a *answer) Session {
+	obj, _ := objectFields(a.data)
+	for _, f := range []string{"access_token", "token"} {
+		if s, ok := stringField(obj, f); ok && s != "" {
+			return Session{AccessToken: s, TokenField: f}
+		}
+	}
+	return Session{}
 }
 
-// Profile is the account profile.
-type Profile struct {
-	ID          int64          `json:"id"`
-	Name        string         `json:"name"`
-	Username    string         `json:"username"`
-	Email       string         `json:"email"`
-	AboutMe     *string        `json:"about_me"`
-	Verified    bool           `json:"verified"`
-	Socials     map[string]any `json:"socials,omitempty"`
-	Preferences *Preferences   `json:"preferences,omitempty"`
-	Wallet      map[string]any `json:"wallet,omitempty"`
-	CreatedAt   string         `json:"created_at"`
-	Extra       map[string]any `json:"-"`
-}
-
-// Preferences are the account's notification and content settings.
-type Preferences struct {
-	NSFWContent                 *bool    `json:"nsfw_content"`
-	WalletNotificationEnabled   *bool    `json:"wallet_notification_enabled"`
-	WalletNotificationThreshold *float64 `json:"wallet_notification_threshold"`
-}
-
-// APIKey is a generation API key. Key holds the whole secret only in the answer
-// to create; list and get answer a masked value.
+// APIKey is what rotate reads from a key: the old key's name and notes, and
+// the new key's id and secret.
 type APIKey struct {
-	ID         int64   `json:"id"`
-	Name       string  `json:"name"`
-	Notes      *string `json:"notes"`
-	Key        string  `json:"key"`
-	CreatedAt  string  `json:"created_at"`
-	LastUsedAt *string `json:"last_used_at"`
+	// ID is 0 when the answer carried no id readable as an integer (a number
+	// or a string of digits).
+	ID int64
+	// Name is the key's name; HasName is false when the answer had no string name.
+	Name    string
+	HasName bool
+	// Notes is nil for null, absent or not a string; NotesOK is false only
+	// when notes were present but not a string or null.
+	Notes   *string
+	NotesOK bool
+	// Key is the secret ("" when absent or not a string): whole only in the
+	// answer to create.
+	Key string
 }
 
-// TeamMember is a member of the caller's team, or a pending invitation.
-type TeamMember struct {
-	ID           int64    `json:"id"`
-	Email        string   `json:"email"`
-	Name         *string  `json:"name"`
-	Role         string   `json:"role"`
-	Permissions  []string `json:"permissions"`
-	InviteStatus string   `json:"invite_status"`
-	InviteID     string   `json:"invite_id"`
-	CreatedAt    string   `json:"created_at"`
-}
-
-// Message is the data of calls that answer with a sentence (deletes, logout, ...).
-type Message struct {
-	Message string `json:"message"`
-}
-
-// List is a list answer. The control plane answers a plain array for tokens,
-// api-keys and teams, and {"items": [...], "count", "total"} elsewhere: both decode.
-type List[T any] []T
-
-// UnmarshalJSON accepts an array or an object with "items".
-func (l *List[T]) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '{' {
-		var wrapped struct {
-			Items []T `json:"items"`
-		}
-		if err := json.Unmarshal(b, &wrapped); err != nil {
-			return err
-		}
-		*l = wrapped.Items
-		return nil
+func readAPIKey(a *answer) APIKey {
+	obj, _ := objectFields(a.data)
+	k := APIKey{NotesOK: true}
+	if id, ok := intField(obj, "id"); ok && id > 0 {
+		k.ID = id
 	}
-	var items []T
-	if err := json.Unmarshal(b, &items); err != nil {
-		return err
+	k.Name, k.HasName = stringField(obj, "name")
+	if raw, ok := obj["notes"]; ok && kindOf(raw) != KindNull {
+		if s, ok := stringField(obj, "notes"); ok {
+			k.Notes = &s
+		} else {
+			k.NotesOK = false
+		}
 	}
-	*l = items
-	return nil
+	k.Key, _ = stringField(obj, "key")
+	return k
+}
+
+// List is a list answer: every item, and what the upstream said about the
+// rest. Accepted: a plain array; {"items": [...], "count", "total"}; Laravel's
+// paginator ({"data": [...], "total", "current_page", "last_page",
+// "per_page", "next_page_url"}, or the same numbers in the envelope's meta
+// and a links.next); any other object wrapping arrays (the items of every
+// array, in key order).
+type List struct {
+	Items []json.RawMessage
+	// ItemsAt is where the items were, e.g. "data", "data.items", "data.data".
+	ItemsAt string
+	// Total, Page, LastPage and PerPage are nil when the upstream did not say.
+	Total, Page, LastPage, PerPage *int64
+	// More is true when the upstream says the list goes on past this answer.
+	More bool
+	// NextPage is the page number to ask for next (0: not known, or no more).
+	NextPage int64
+}
+
+func readListAnswer(a *answer) List {
+	l, _ := readList(a.path, a.data, a.paging, nil)
+	return l
+}
+
+// readList finds the items and paging of a list answer. paging holds other
+// objects that may carry paging numbers (the envelope's meta and links, the
+// top level of the body). A shape the contract does not name is a warning.
+func readList(path string, data json.RawMessage, paging []json.RawMessage, ws []Warning) (List, []Warning) {
+	var l List
+	sources := []map[string]json.RawMessage{}
+	if items, ok := arrayItems(data); ok {
+		l.Items, l.ItemsAt = items, "data"
+	} else if obj, ok := objectFields(data); ok {
+		sources = append(sources, obj)
+		if items, ok := arrayItems(obj["items"]); ok {
+			l.Items, l.ItemsAt = items, "data.items" // the contract's second list shape
+		} else {
+			ws = addWarning(ws, Warning{Path: path, Field: "data", Expected: KindArray, Got: KindObject})
+			if items, ok := arrayItems(obj["data"]); ok {
+				l.Items, l.ItemsAt = items, "data.data"
+			} else {
+				var keys []string
+				for k, v := range obj {
+					if kindOf(v) == KindArray {
+						keys = append(keys, k)
+					}
+				}
+				sort.Strings(keys)
+				for _, k := range keys {
+					items, _ := arrayItems(obj[k])
+					l.Items = append(l.Items, items...)
+				}
+				switch len(keys) {
+				case 0:
+					l.ItemsAt = "data"
+				case 1:
+					l.ItemsAt = "data." + keys[0]
+				default:
+					l.ItemsAt = "data.{" + strings.Join(keys, ",") + "}"
+				}
+			}
+		}
+	} else {
+		ws = addWarning(ws, Warning{Path: path, Field: "data", Expected: KindArray, Got: kindOf(data)})
+		l.ItemsAt = "data"
+	}
+	for _, p := range paging {
+		if obj, ok := objectFields(p); ok {
+			sources = append(sources, obj)
+		}
+	}
+	var next string
+	hasMore := false
+	for _, src := range sources {
+		setInt(&l.Total, src, "total")
+		setInt(&l.Page, src, "current_page")
+		setInt(&l.LastPage, src, "last_page")
+		setInt(&l.PerPage, src, "per_page")
+		if s, ok := stringField(src, "next_page_url"); ok && s != "" && next == "" {
+			next = s
+		}
+		if s, ok := stringField(src, "next"); ok && s != "" && next == "" {
+			next = s // links.next of a Laravel resource collection
+		}
+		if b, ok := src["has_more"]; ok && string(b) == "true" {
+			hasMore = true
+		}
+	}
+	n := int64(len(l.Items))
+	switch {
+	case next != "" || hasMore:
+		l.More = true
+	case l.Page != nil && l.LastPage != nil:
+		l.More = *l.Page < *l.LastPage
+	case l.Total != nil && l.Page == nil:
+		l.More = *l.Total > n
+	}
+	if l.More {
+		switch {
+		case l.Page != nil:
+			l.NextPage = *l.Page + 1
+		case next != "":
+			if u, err := url.Parse(next); err == nil {
+				if p, err := strconv.ParseInt(u.Query().Get("page"), 10, 64); err == nil && p > 0 {
+					l.NextPage = p
+				}
+			}
+		}
+	}
+	return l, ws
+}
+
+func setInt(dst **int64, obj map[string]json.RawMessage, key string) {
+	if *dst != nil {
+		return
+	}
+	if v, ok := intField(obj, key); ok {
+		*dst = &v
+	}
+}
+
+// stringField reads a string field; ok is false when absent or another kind.
+func stringField(obj map[string]json.RawMessage, key string) (string, bool) {
+	raw, ok := obj[key]
+	if !ok || kindOf(raw) != KindString {
+		return "", false
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// intField reads an integer given as a JSON number or as a string of digits.
+func intField(obj map[string]json.RawMessage, key string) (int64, bool) {
+	raw, ok := obj[key]
+	if !ok {
+		return 0, false
+	}
+	var s string
+	switch kindOf(raw) {
+	case KindNumber:
+		s = string(raw)
+	case KindString:
+		if json.Unmarshal(raw, &s) != nil {
+			return 0, false
+		}
+		s = strings.TrimSpace(s)
+	default:
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return n, true
 }

@@ -32,6 +32,8 @@ type config struct {
 	token          upstream.Token
 	sessionSecret  []byte
 	showVersion    bool
+	// doctor
+	jsonOut bool
 }
 
 const usageText = `modelslab-agents-mcp: an MCP server for the ModelsLab Agent Control Plane.
@@ -41,6 +43,7 @@ Usage:
   modelslab-agents-mcp http [flags]         serve streamable HTTP at /mcp (plus /healthz, /readyz)
   modelslab-agents-mcp sandbox [flags]      run the offline control plane alone, for other clients
   modelslab-agents-mcp healthcheck [flags]  probe a running http server's /healthz (for containers)
+  modelslab-agents-mcp doctor [flags]       check, read-only, the base URL and MODELSLAB_AGENT_TOKEN against the contract
   modelslab-agents-mcp version              print version, commit and Go version
 
 Environment:
@@ -60,9 +63,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		c.command, args = args[0], args[1:]
 	}
 	switch c.command {
-	case "", "stdio", "http", "sandbox", "healthcheck", "version":
+	case "", "stdio", "http", "sandbox", "healthcheck", "doctor", "version":
 	default:
-		return nil, fmt.Errorf("unknown command %q: use stdio, http, sandbox, healthcheck or version", c.command)
+		return nil, fmt.Errorf("unknown command %q: use stdio, http, sandbox, healthcheck, doctor or version", c.command)
 	}
 
 	// A mistyped boolean (MODELSLAB_READ_ONLY=yes) is an error, as it is for the
@@ -117,6 +120,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&origins, "allowed-origins", getenv("MODELSLAB_ALLOWED_ORIGINS"), "http: comma list of browser origins allowed besides loopback, e.g. https://app.example.com; their hosts are allowed as Host too (MODELSLAB_ALLOWED_ORIGINS)")
 	fs.StringVar(&hosts, "allowed-hosts", getenv("MODELSLAB_ALLOWED_HOSTS"), "http: comma list of Host names allowed besides loopback, for a server reached by name (MODELSLAB_ALLOWED_HOSTS)")
 	fs.BoolVar(&c.showVersion, "version", false, "print version, commit and Go version")
+	// doctor
+	fs.BoolVar(&c.jsonOut, "json", false, "doctor: print the report as JSON")
 	if envErr != nil {
 		return nil, envErr
 	}

@@ -66,6 +66,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return healthcheck(ctx, cfg.addr)
 	case "sandbox":
 		return runSandbox(ctx, cfg, log, stderr)
+	case "doctor":
+		return runDoctor(ctx, cfg, log, stdout)
 	}
 
 	opts := server.Options{

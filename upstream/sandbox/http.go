@@ -134,6 +134,7 @@ func (s *Sandbox) routes() []route {
 		r("POST", "auth/refresh", true, "", s.refresh),
 		r("POST", "auth/logout", true, "", s.logout),
 		r("POST", "auth/logout-all", true, scopeTokensWrite, s.logoutAll),
+		r("GET", "auth/scopes", false, "", s.listScopes),
 		r("GET", "auth/tokens", true, scopeTokensRead, s.listTokens),
 		r("POST", "auth/tokens/revoke-others", true, scopeTokensWrite, s.revokeOthers),
 		r("DELETE", "auth/tokens/{id}", true, scopeTokensWrite, s.revokeToken),

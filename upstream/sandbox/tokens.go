@@ -345,3 +345,23 @@ func truncate(s string, n int) string {
 	}
 	return s
 }
+
+// GET /auth/scopes lists every scope a token may be granted; no token needed.
+// Decision: the real answer's shape is undocumented; the sandbox answers an
+// array of {"name", "description"}.
+func (s *Sandbox) listScopes(*call) response {
+	names := make([]string, 0, len(knownScopes))
+	for n := range knownScopes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]map[string]string, len(names))
+	for i, n := range names {
+		desc := "full access"
+		if area, mode, ok := strings.Cut(n, ":"); ok {
+			desc = mode + " " + area
+		}
+		out[i] = map[string]string{"name": n, "description": desc}
+	}
+	return ok(out)
+}

@@ -309,3 +309,16 @@ func TestTokenCap(t *testing.T) {
 	e.do("POST", v1+"/auth/logout", toks[1], nil).want(200)
 	e.demoToken()
 }
+
+func TestScopesArePublic(t *testing.T) {
+	e := newEnv(t, quiet())
+	list := e.do("GET", v1+"/auth/scopes", "", nil).want(200).list()
+	if len(list) != len(knownScopes) || list[0]["name"] != "*" {
+		t.Fatalf("scopes %v", list)
+	}
+	for _, it := range list {
+		if !knownScopes[it["name"].(string)] || it["description"] == "" {
+			t.Errorf("scope item %v", it)
+		}
+	}
+}

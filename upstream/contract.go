@@ -1,0 +1,241 @@
+package upstream
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// Field is one field of an answer's data as the contract describes it.
+type Field struct {
+	// Name is the field below data, dotted for nested objects ("user.id").
+	Name string
+	Kind Kind
+	// Optional fields may be absent (the contract says "when requested",
+	// "when capped", ...); every other field's absence is a difference.
+	Optional bool
+}
+
+// Shape is what the data of a success answer looks like per the contract.
+type Shape struct {
+	// List is true when data is a list; Fields are then those of each item.
+	List   bool
+	Fields []Field
+}
+
+// Endpoint is one row of the contract's endpoint table (upstream-contract.md
+// §2) with the shape of its success answer. The client checks every answer
+// against it (Result.Warnings); doctor does too.
+type Endpoint struct {
+	Method string
+	Path   string // with {id} or {uuid} for a path parameter
+	Answer Shape
+}
+
+// Reusable parts of the table. Every JSON type here is a guess of the
+// contract (§5) except access_token, which is documented.
+var (
+	userFields = []Field{
+		{Name: "user", Kind: KindObject},
+		{Name: "user.id", Kind: KindNumber},
+		{Name: "user.name", Kind: KindString | KindNull},
+		{Name: "user.email", Kind: KindString},
+		{Name: "user.username", Kind: KindString | KindNull},
+		{Name: "user.verified", Kind: KindBoolean},
+	}
+	sessionShape = Shape{Fields: append([]Field{
+		{Name: "access_token", Kind: KindString},
+		{Name: "token_type", Kind: KindString},
+		{Name: "token_expiry", Kind: KindString},
+		{Name: "expires_at", Kind: KindString | KindNull},
+		{Name: "api_key", Kind: KindString | KindNull},
+		{Name: "scopes", Kind: KindArray, Optional: true},
+		{Name: "token_lifetime_capped", Kind: KindBoolean, Optional: true},
+		{Name: "message", Kind: KindString, Optional: true},
+		{Name: "account_username", Kind: KindString, Optional: true},
+	}, userFields...)}
+	messageShape = Shape{Fields: []Field{{Name: "message", Kind: KindString}}}
+	tokenShape   = Shape{List: true, Fields: []Field{
+		{Name: "id", Kind: KindNumber},
+		{Name: "name", Kind: KindString},
+		{Name: "scopes", Kind: KindArray},
+		{Name: "last_used_at", Kind: KindString | KindNull},
+		{Name: "expires_at", Kind: KindString | KindNull},
+		{Name: "created_at", Kind: KindString},
+	}}
+	profileShape = Shape{Fields: []Field{
+		{Name: "id", Kind: KindNumber},
+		{Name: "name", Kind: KindString | KindNull},
+		{Name: "username", Kind: KindString | KindNull},
+		{Name: "email", Kind: KindString},
+		{Name: "about_me", Kind: KindString | KindNull},
+		{Name: "verified", Kind: KindBoolean},
+		{Name: "socials", Kind: KindObject},
+		{Name: "preferences", Kind: KindObject},
+		{Name: "preferences.nsfw_content", Kind: KindBoolean},
+		{Name: "preferences.wallet_notification_enabled", Kind: KindBoolean},
+		{Name: "preferences.wallet_notification_threshold", Kind: KindNumber | KindNull},
+		{Name: "wallet", Kind: KindObject},
+		{Name: "wallet.balance", Kind: KindNumber},
+		{Name: "wallet.currency", Kind: KindString},
+		{Name: "created_at", Kind: KindString},
+	}}
+	keyFields = []Field{
+		{Name: "id", Kind: KindNumber},
+		{Name: "name", Kind: KindString},
+		{Name: "notes", Kind: KindString | KindNull},
+		{Name: "key", Kind: KindString},
+		{Name: "created_at", Kind: KindString},
+		{Name: "last_used_at", Kind: KindString | KindNull},
+	}
+	keyShape     = Shape{Fields: keyFields}
+	memberFields = []Field{
+		{Name: "id", Kind: KindNumber},
+		{Name: "email", Kind: KindString},
+		{Name: "name", Kind: KindString | KindNull},
+		{Name: "role", Kind: KindString},
+		{Name: "permissions", Kind: KindArray},
+		{Name: "invite_status", Kind: KindString},
+		{Name: "invite_id", Kind: KindString | KindNull},
+		{Name: "created_at", Kind: KindString},
+		{Name: "account_username", Kind: KindString, Optional: true},
+	}
+	memberShape = Shape{Fields: memberFields}
+)
+
+// The endpoints, in the contract's table order, plus GET /auth/scopes.
+var (
+	epSignup = &Endpoint{"POST", "/auth/signup", Shape{Fields: append([]Field{
+		{Name: "message", Kind: KindString},
+		{Name: "verification_required", Kind: KindBoolean, Optional: true},
+	}, userFields...)}}
+	epLogin              = &Endpoint{"POST", "/auth/login", sessionShape}
+	epVerifyEmail        = &Endpoint{"POST", "/auth/verify-email", sessionShape}
+	epRefresh            = &Endpoint{"POST", "/auth/refresh", sessionShape}
+	epLogout             = &Endpoint{"POST", "/auth/logout", messageShape}
+	epLogoutAll          = &Endpoint{"POST", "/auth/logout-all", messageShape}
+	epForgotPassword     = &Endpoint{"POST", "/auth/forgot-password", messageShape}
+	epResetPassword      = &Endpoint{"POST", "/auth/reset-password", messageShape}
+	epResendVerification = &Endpoint{"POST", "/auth/resend-verification", messageShape}
+	epListTokens         = &Endpoint{"GET", "/auth/tokens", tokenShape}
+	epRevokeToken        = &Endpoint{"DELETE", "/auth/tokens/{id}", messageShape}
+	epRevokeOthers       = &Endpoint{"POST", "/auth/tokens/revoke-others", messageShape}
+	epSwitchAccount      = &Endpoint{"POST", "/auth/switch-account", sessionShape}
+	epGetProfile         = &Endpoint{"GET", "/me", profileShape}
+	epUpdateProfile      = &Endpoint{"PATCH", "/me", profileShape}
+	epUpdatePassword     = &Endpoint{"PATCH", "/me/password", messageShape}
+	epUpdateSocials      = &Endpoint{"PATCH", "/me/socials", profileShape}
+	epUpdatePreferences  = &Endpoint{"PATCH", "/me/preferences", profileShape}
+	epListKeys           = &Endpoint{"GET", "/api-keys", Shape{List: true, Fields: keyFields}}
+	epCreateKey          = &Endpoint{"POST", "/api-keys", keyShape}
+	epGetKey             = &Endpoint{"GET", "/api-keys/{id}", keyShape}
+	epUpdateKey          = &Endpoint{"PUT", "/api-keys/{id}", keyShape}
+	epDeleteKey          = &Endpoint{"DELETE", "/api-keys/{id}", messageShape}
+	epListTeam           = &Endpoint{"GET", "/teams", Shape{List: true, Fields: memberFields}}
+	epInvite             = &Endpoint{"POST", "/teams", memberShape}
+	epGetMember          = &Endpoint{"GET", "/teams/{id}", memberShape}
+	epUpdateMember       = &Endpoint{"PUT", "/teams/{id}", memberShape}
+	epRemoveMember       = &Endpoint{"DELETE", "/teams/{id}", messageShape}
+	epResendInvite       = &Endpoint{"POST", "/teams/{id}/resend-invite", messageShape}
+	epAcceptInvite       = &Endpoint{"POST", "/teams/invitations/{uuid}/accept", memberShape}
+	// GET /auth/scopes publishes the scope names; its items' shape is not
+	// documented (a name, or an object with one), so any item is accepted.
+	epListScopes = &Endpoint{"GET", "/auth/scopes", Shape{List: true}}
+)
+
+var endpointTable = []*Endpoint{
+	epSignup, epLogin, epVerifyEmail, epRefresh, epLogout, epLogoutAll, epForgotPassword, epResetPassword,
+	epResendVerification, epListTokens, epRevokeToken, epRevokeOthers, epSwitchAccount, epGetProfile,
+	epUpdateProfile, epUpdatePassword, epUpdateSocials, epUpdatePreferences, epListKeys, epCreateKey, epGetKey,
+	epUpdateKey, epDeleteKey, epListTeam, epInvite, epGetMember, epUpdateMember, epRemoveMember, epResendInvite,
+	epAcceptInvite, epListScopes,
+}
+
+// Endpoints returns the contract's endpoints with the shapes of their answers.
+// The result is a copy.
+func Endpoints() []Endpoint {
+	out := make([]Endpoint, len(endpointTable))
+	for i, e := range endpointTable {
+		out[i] = *e
+		out[i].Answer.Fields = append([]Field(nil), e.Answer.Fields...)
+	}
+	return out
+}
+
+// CheckAnswer compares one answer's data with the endpoint's shape and
+// returns every difference (path names the request). A list's items are each
+// checked; a difference shared by several items is reported once.
+func CheckAnswer(ep Endpoint, path string, data json.RawMessage) []Warning {
+	if !ep.Answer.List {
+		return checkFields(nil, ep.Answer.Fields, path, "data", data)
+	}
+	l, ws := readList(path, data, nil, nil)
+	at := l.ItemsAt + "[]"
+	for _, it := range l.Items {
+		ws = checkFields(ws, ep.Answer.Fields, path, at, it)
+	}
+	return ws
+}
+
+// checkFields checks an object's fields; a nested field is skipped when its
+// parent is not an object (the parent's warning says so).
+func checkFields(ws []Warning, fields []Field, path, prefix string, data json.RawMessage) []Warning {
+	if len(fields) == 0 {
+		return ws
+	}
+	obj, ok := objectFields(data)
+	if !ok {
+		return addWarning(ws, Warning{Path: path, Field: prefix, Expected: KindObject, Got: kindOf(data)})
+	}
+	if noneOf(fields, obj) {
+		return addWarning(ws, Warning{Path: path, Field: prefix, Expected: KindObject, Got: KindOtherObject})
+	}
+	for _, f := range fields {
+		parent, leaf, nested := strings.Cut(f.Name, ".")
+		var raw json.RawMessage
+		present := true
+		if nested {
+			sub, ok := objectFields(obj[parent])
+			if !ok {
+				continue // the parent is missing or not an object: reported with the parent
+			}
+			raw, present = sub[leaf]
+		} else {
+			raw, present = obj[f.Name]
+		}
+		got := kindOf(raw)
+		if !present {
+			got = KindMissing
+		}
+		if got&f.Kind != 0 || (got == KindMissing && f.Optional) {
+			continue
+		}
+		ws = addWarning(ws, Warning{Path: path, Field: prefix + "." + f.Name, Expected: f.Kind, Got: got})
+	}
+	return ws
+}
+
+// noneOf reports whether obj lacks every field the contract promises (at
+// least two), e.g. a message where the profile was expected.
+func noneOf(fields []Field, obj map[string]json.RawMessage) bool {
+	n := 0
+	for _, f := range fields {
+		if f.Optional || strings.Contains(f.Name, ".") {
+			continue
+		}
+		if _, ok := obj[f.Name]; ok {
+			return false
+		}
+		n++
+	}
+	return n >= 2
+}
+
+// addWarning appends w unless the same difference is already there.
+func addWarning(ws []Warning, w Warning) []Warning {
+	for _, o := range ws {
+		if o.Path == w.Path && o.Field == w.Field && o.Got == w.Got {
+			return ws
+		}
+	}
+	return append(ws, w)
+}
