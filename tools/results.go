@@ -257,6 +257,52 @@ func maskSecret(secret string) string {
 	return "…" + last
 }
 
+// anyToMask reports whether maskFields would mask anything in the valid JSON
+// raw: the same walk, over the bytes (upstream.ObjectFields splits without
+// copying) instead of a decoded tree.
+func anyToMask(raw json.RawMessage, names []string, owner string) bool {
+	if len(raw) == 0 {
+		return false
+	}
+	switch raw[0] {
+	case '"':
+		if owner == "" {
+			return false
+		}
+		s := []byte(raw[1 : len(raw)-1])
+		if bytes.IndexByte(s, '\\') >= 0 {
+			var u string
+			if json.Unmarshal(raw, &u) != nil {
+				return true // cannot happen for valid JSON; let the full walk decide
+			}
+			s = []byte(u)
+		}
+		return len(s) > 0 && !bytes.Contains(s, []byte("...")) && !bytes.Contains(s, []byte("…")) && !bytes.Contains(s, []byte("***"))
+	case '{':
+		obj, _ := upstream.ObjectFields(raw)
+		for k, e := range obj {
+			o := ""
+			switch {
+			case slices.Contains(names, k):
+				o = k
+			case owner != "" && !harmlessFields[k]:
+				o = owner
+			}
+			if anyToMask(e, names, o) {
+				return true
+			}
+		}
+	case '[':
+		items, _ := upstream.ArrayItems(raw)
+		for _, e := range items {
+			if anyToMask(e, names, owner) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // harmlessFields are the fields of an object under a secret field that stay
 // readable: they describe the secret without being it.
 var harmlessFields = map[string]bool{"id": true, "name": true, "notes": true, "type": true,
@@ -267,6 +313,14 @@ var harmlessFields = map[string]bool{"id": true, "name": true, "notes": true, "t
 // name, key}) every string but the plainly harmless ones. It returns the new data and the names it masked;
 // data that is not JSON, or has nothing to mask, comes back unchanged.
 func maskFields(raw json.RawMessage, names ...string) (json.RawMessage, []string) {
+	if trimmed := bytes.TrimSpace(raw); json.Valid(trimmed) && !anyToMask(trimmed, names, "") {
+		return raw, nil // the common case (ModelsLab masked them already), without decoding
+	}
+	return maskDecoded(raw, names)
+}
+
+// maskDecoded is maskFields on a decoded tree.
+func maskDecoded(raw json.RawMessage, names []string) (json.RawMessage, []string) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
