@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -32,18 +33,77 @@ func successResult(action string, out *outcome) *mcp.CallToolResult {
 	}
 	body := successBody{Action: action, Data: data, List: out.list, RequestID: out.requestID, Notes: out.notes, Warnings: out.warnings}
 	if len(out.warnings) > 0 {
-		body.Notes = append(body.Notes, "ModelsLab's answer differs from this server's contract in the fields under warnings; data is shown exactly as ModelsLab sent it.")
+		body.Notes = append(slices.Clip(body.Notes), "ModelsLab's answer differs from this server's contract in the fields under warnings; data is shown exactly as ModelsLab sent it.")
 	}
-	raw, err := marshalText(body)
+	raw, err := body.encode()
 	if err != nil {
 		// Data is upstream JSON the client already parsed; this cannot happen short of a bug.
 		return internalErrorResult("", action)
 	}
+	// One encoding serves both: the text block and the structured content.
 	return &mcp.CallToolResult{
 		Content:              []mcp.Content{mcp.NewTextContent(string(raw))},
-		StructuredContent:    body,
+		StructuredContent:    json.RawMessage(raw),
 		RawStructuredContent: raw,
 	}
+}
+
+// encode writes what marshalText(b) writes, by appending to one buffer sized
+// up front instead of reflecting over the struct: this runs on every call.
+func (b *successBody) encode() ([]byte, error) {
+	n := len(b.Data) + len(b.Action) + len(b.RequestID) + 160
+	for _, s := range b.Notes {
+		n += len(s) + 4
+	}
+	out := make([]byte, 0, n)
+	out = append(out, `{"action":`...)
+	out = appendString(out, b.Action)
+	out = append(out, `,"data":`...)
+	buf := bytes.NewBuffer(out)
+	if err := json.Compact(buf, b.Data); err != nil { // validates, as encoding/json does for a RawMessage
+		return nil, err
+	}
+	out = buf.Bytes()
+	if l := b.List; l != nil {
+		out = append(out, `,"list":{"count":`...)
+		out = strconv.AppendInt(out, int64(l.Count), 10)
+		out = append(out, `,"items_at":`...)
+		out = appendString(out, l.ItemsAt)
+		for _, f := range []struct {
+			name string
+			v    *int64
+		}{{`,"total":`, l.Total}, {`,"page":`, l.Page}, {`,"last_page":`, l.LastPage}} {
+			if f.v != nil {
+				out = strconv.AppendInt(append(out, f.name...), *f.v, 10)
+			}
+		}
+		out = strconv.AppendBool(append(out, `,"more":`...), l.More)
+		if l.NextPage != 0 {
+			out = strconv.AppendInt(append(out, `,"next_page":`...), l.NextPage, 10)
+		}
+		out = append(out, '}')
+	}
+	if b.RequestID != "" {
+		out = appendString(append(out, `,"request_id":`...), b.RequestID)
+	}
+	if len(b.Notes) > 0 {
+		out = append(out, `,"notes":[`...)
+		for i, s := range b.Notes {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = appendString(out, s)
+		}
+		out = append(out, ']')
+	}
+	if len(b.Warnings) > 0 { // rare: reflection is fine here
+		w, err := marshalText(b.Warnings)
+		if err != nil {
+			return nil, err
+		}
+		out = append(append(out, `,"warnings":`...), w...)
+	}
+	return append(out, '}'), nil
 }
 
 // marshalText encodes without HTML escaping: the text is read by a model, and
@@ -258,7 +318,7 @@ func maskSecret(secret string) string {
 }
 
 // anyToMask reports whether maskFields would mask anything in the valid JSON
-// raw: the same walk, over the bytes (upstream.ObjectFields splits without
+// raw: the same walk, over the bytes (upstream.EachField splits without
 // copying) instead of a decoded tree.
 func anyToMask(raw json.RawMessage, names []string, owner string) bool {
 	if len(raw) == 0 {
@@ -279,8 +339,8 @@ func anyToMask(raw json.RawMessage, names []string, owner string) bool {
 		}
 		return len(s) > 0 && !bytes.Contains(s, []byte("...")) && !bytes.Contains(s, []byte("…")) && !bytes.Contains(s, []byte("***"))
 	case '{':
-		obj, _ := upstream.ObjectFields(raw)
-		for k, e := range obj {
+		found := false
+		upstream.EachField(raw, func(k string, e json.RawMessage) bool {
 			o := ""
 			switch {
 			case slices.Contains(names, k):
@@ -288,17 +348,17 @@ func anyToMask(raw json.RawMessage, names []string, owner string) bool {
 			case owner != "" && !harmlessFields[k]:
 				o = owner
 			}
-			if anyToMask(e, names, o) {
-				return true
-			}
-		}
+			found = anyToMask(e, names, o)
+			return !found
+		})
+		return found
 	case '[':
-		items, _ := upstream.ArrayItems(raw)
-		for _, e := range items {
-			if anyToMask(e, names, owner) {
-				return true
-			}
-		}
+		found := false
+		upstream.EachItem(raw, func(e json.RawMessage) bool {
+			found = anyToMask(e, names, owner)
+			return !found
+		})
+		return found
 	}
 	return false
 }

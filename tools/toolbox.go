@@ -204,9 +204,17 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 	start := time.Now()
 	action := "?"
 	log := func(outcome string, status int, requestID string) {
+		// Failures at info; a success only at debug: a line per call cost a write
+		// to stderr on the server and a read on the client for every call.
 		ev := t.deps.Logger.Info()
-		if outcome == "panic" {
+		switch outcome {
+		case "ok":
+			ev = t.deps.Logger.Debug()
+		case "panic":
 			ev = t.deps.Logger.Error()
+		}
+		if ev == nil {
+			return
 		}
 		ev.Str("tool", t.spec.Name).Str("action", action).Str("outcome", outcome).
 			Int("upstream_status", status).Dur("duration", time.Since(start)).Str("request_id", requestID).Msg("tool call")

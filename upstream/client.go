@@ -20,6 +20,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-resty/resty/v2"
 	"github.com/rs/zerolog"
@@ -450,7 +452,21 @@ func (e envelope) isError() bool {
 // emptyValue is an absent value, null, false, "" or an empty object or array
 // (PHP's empty array): none of them says anything.
 func emptyValue(raw json.RawMessage) bool {
-	switch strings.Join(strings.Fields(string(raw)), "") {
+	// raw without its white space, compared with the empty values; without
+	// allocating, since every answer's error field comes through here.
+	var buf [5]byte
+	n := 0
+	for _, r := range string(raw) {
+		if unicode.IsSpace(r) {
+			continue
+		}
+		if n == len(buf) || r >= utf8.RuneSelf {
+			return false // longer than every empty value
+		}
+		buf[n] = byte(r)
+		n++
+	}
+	switch string(buf[:n]) {
 	case "", "null", "false", `""`, "{}", "[]":
 		return true
 	}

@@ -110,11 +110,3 @@ func arrayItems(raw json.RawMessage) ([]json.RawMessage, bool) {
 	}
 	return scanArray(raw)
 }
-
-// ObjectFields splits a JSON object into its fields, without copying them;
-// ok is false for anything but one valid JSON object.
-func ObjectFields(raw json.RawMessage) (map[string]json.RawMessage, bool) { return objectFields(raw) }
-
-// ArrayItems splits a JSON array into its items, without copying them; ok is
-// false for anything but one valid JSON array.
-func ArrayItems(raw json.RawMessage) ([]json.RawMessage, bool) { return arrayItems(raw) }

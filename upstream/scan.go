@@ -25,19 +25,10 @@ func scanObject(raw []byte) (map[string]json.RawMessage, bool) {
 		return nil, false
 	}
 	m := make(map[string]json.RawMessage, countMembers(raw, i))
-	i = skipSpace(raw, i+1)
-	for i < len(raw) && raw[i] != '}' {
-		end := skipString(raw, i)
-		key := memberName(raw[i:end])
-		i = skipSpace(raw, end)
-		i = skipSpace(raw, i+1) // the colon
-		end = skipValue(raw, i)
-		m[key] = raw[i:end:end]
-		i = skipSpace(raw, end)
-		if raw[i] == ',' {
-			i = skipSpace(raw, i+1)
-		}
-	}
+	walkMembers(raw, i, func(key string, val json.RawMessage) bool {
+		m[key] = val
+		return true
+	})
 	return m, true
 }
 
@@ -51,21 +42,69 @@ func scanArray(raw []byte) ([]json.RawMessage, bool) {
 	if i >= len(raw) || raw[i] != '[' {
 		return nil, false
 	}
-	n := countMembers(raw, i)
-	items := make([]json.RawMessage, 0, n)
+	items := make([]json.RawMessage, 0, countMembers(raw, i))
+	walkItems(raw, i, func(item json.RawMessage) bool {
+		items = append(items, item)
+		return true
+	})
+	return items, true
+}
+
+// EachField calls fn with each field of a JSON object, in order, the values as
+// sub-slices of raw, until fn returns false. It reports false, calling fn
+// for nothing, when raw is not one valid JSON object.
+func EachField(raw json.RawMessage, fn func(name string, value json.RawMessage) bool) bool {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' || !json.Valid(raw) {
+		return false
+	}
+	walkMembers(raw, i, fn)
+	return true
+}
+
+// EachItem calls fn with each item of a JSON array, in order, until fn returns
+// false. It reports false when raw is not one valid JSON array.
+func EachItem(raw json.RawMessage, fn func(item json.RawMessage) bool) bool {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '[' || !json.Valid(raw) {
+		return false
+	}
+	walkItems(raw, i, fn)
+	return true
+}
+
+// walkMembers walks the valid object opening at i.
+func walkMembers(raw []byte, i int, fn func(string, json.RawMessage) bool) {
 	i = skipSpace(raw, i+1)
-	for i < len(raw) && raw[i] != ']' {
-		end := skipValue(raw, i)
-		items = append(items, raw[i:end:end])
+	for i < len(raw) && raw[i] != '}' {
+		end := skipString(raw, i)
+		key := memberName(raw[i:end])
+		i = skipSpace(raw, end)
+		i = skipSpace(raw, i+1) // the colon
+		end = skipValue(raw, i)
+		if !fn(key, raw[i:end:end]) {
+			return
+		}
 		i = skipSpace(raw, end)
 		if raw[i] == ',' {
 			i = skipSpace(raw, i+1)
 		}
 	}
-	if n == 0 {
-		return []json.RawMessage{}, true
+}
+
+// walkItems walks the valid array opening at i.
+func walkItems(raw []byte, i int, fn func(json.RawMessage) bool) {
+	i = skipSpace(raw, i+1)
+	for i < len(raw) && raw[i] != ']' {
+		end := skipValue(raw, i)
+		if !fn(raw[i:end:end]) {
+			return
+		}
+		i = skipSpace(raw, end)
+		if raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
 	}
-	return items, true
 }
 
 // countMembers counts the members of the valid object or array opening at i.

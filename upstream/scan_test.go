@@ -3,6 +3,7 @@ package upstream
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -92,6 +93,24 @@ func BenchmarkScanObject(b *testing.B) {
 			if json.Unmarshal(body, &m) != nil {
 				b.Fatal("not an object")
 			}
+		}
+	})
+}
+
+// emptyValue agrees with its definition: raw without white space is one of
+// the empty values.
+func FuzzEmptyValue(f *testing.F) {
+	for _, s := range []string{"", " ", "null", " null ", "false", `""`, `" "`, "{}", "{ }", "[\n]", "0", `"a"`, "nul l", "\u00a0{}", "[[]]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := false
+		switch strings.Join(strings.Fields(s), "") {
+		case "", "null", "false", `""`, "{}", "[]":
+			want = true
+		}
+		if got := emptyValue(json.RawMessage(s)); got != want {
+			t.Fatalf("emptyValue(%q) = %v, want %v", s, got, want)
 		}
 	})
 }
