@@ -243,7 +243,7 @@ func send[T any](ctx context.Context, c *Client, req request, read func(*answer)
 	}
 	res := &Result[T]{Path: req.path, Status: resp.status, RequestID: resp.requestID, RateLimit: resp.rateLimit, Raw: resp.data, Warnings: resp.warnings}
 	if !resp.skipCheck {
-		for _, w := range CheckAnswer(*req.ep, req.path, resp.data) {
+		for _, w := range checkAnswer(*req.ep, req.path, resp.data) { // resp.data is valid JSON: see successResponse
 			res.Warnings = addWarning(res.Warnings, w)
 		}
 	}
@@ -476,6 +476,11 @@ func emptyValue(raw json.RawMessage) bool {
 // parseEnvelope reads a body that is a JSON object with data, or with error
 // and meta. Any other body is not an envelope: it is the data itself.
 func parseEnvelope(body []byte) envelope {
+	// The one validation of the body: everything split from it below and in
+	// the readers is valid JSON (see scan.go).
+	if !json.Valid(body) {
+		return envelope{}
+	}
 	top, ok := objectFields(body)
 	if !ok {
 		return envelope{}

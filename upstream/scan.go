@@ -8,18 +8,18 @@ import (
 )
 
 // The readers look at the same answer several times (envelope, shape check,
-// list, fields). Decoding a JSON object into map[string]json.RawMessage with
-// encoding/json copies every value and key and allocates a decoder each time;
-// these split valid JSON into sub-slices of the input instead: one validation
-// pass (json.Valid allocates nothing), then a walk over the bytes.
+// list, fields, masking). Decoding a JSON object into
+// map[string]json.RawMessage with encoding/json copies every value and key and
+// allocates a decoder each time; these split JSON into sub-slices of the input
+// instead. They do not validate: an answer is validated once where it enters
+// (parseEnvelope, CheckAnswer), and every value split from valid JSON is valid
+// JSON. On input that is not, they stop early or split it wrongly, but never
+// panic or loop.
 
-// scanObject splits a JSON object into its members: the values are sub-slices
-// of raw (not copies); a repeated key keeps its last value, as with
-// encoding/json. ok is false when raw is not one valid JSON object.
+// scanObject splits a valid JSON object into its members: the values are
+// sub-slices of raw (not copies); a repeated key keeps its last value, as with
+// encoding/json. ok is false when raw does not start like an object.
 func scanObject(raw []byte) (map[string]json.RawMessage, bool) {
-	if !json.Valid(raw) {
-		return nil, false
-	}
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		return nil, false
@@ -32,12 +32,9 @@ func scanObject(raw []byte) (map[string]json.RawMessage, bool) {
 	return m, true
 }
 
-// scanArray splits a JSON array into its items, sub-slices of raw. ok is false
-// when raw is not one valid JSON array.
+// scanArray splits a valid JSON array into its items, sub-slices of raw. ok
+// is false when raw does not start like an array.
 func scanArray(raw []byte) ([]json.RawMessage, bool) {
-	if !json.Valid(raw) {
-		return nil, false
-	}
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '[' {
 		return nil, false
@@ -50,60 +47,66 @@ func scanArray(raw []byte) ([]json.RawMessage, bool) {
 	return items, true
 }
 
-// EachField calls fn with each field of a JSON object, in order, the values as
-// sub-slices of raw, until fn returns false. It reports false, calling fn
-// for nothing, when raw is not one valid JSON object.
+// EachField calls fn with each field of the JSON object raw, in order, the
+// values as sub-slices of raw, until fn returns false. raw must be valid JSON
+// (json.Valid); EachField reports false when it is not an object.
 func EachField(raw json.RawMessage, fn func(name string, value json.RawMessage) bool) bool {
 	i := skipSpace(raw, 0)
-	if i >= len(raw) || raw[i] != '{' || !json.Valid(raw) {
+	if i >= len(raw) || raw[i] != '{' {
 		return false
 	}
 	walkMembers(raw, i, fn)
 	return true
 }
 
-// EachItem calls fn with each item of a JSON array, in order, until fn returns
-// false. It reports false when raw is not one valid JSON array.
+// EachItem calls fn with each item of the JSON array raw, in order, until fn
+// returns false. raw must be valid JSON; EachItem reports false when it is not
+// an array.
 func EachItem(raw json.RawMessage, fn func(item json.RawMessage) bool) bool {
 	i := skipSpace(raw, 0)
-	if i >= len(raw) || raw[i] != '[' || !json.Valid(raw) {
+	if i >= len(raw) || raw[i] != '[' {
 		return false
 	}
 	walkItems(raw, i, fn)
 	return true
 }
 
-// walkMembers walks the valid object opening at i.
+// walkMembers walks the object opening at i.
 func walkMembers(raw []byte, i int, fn func(string, json.RawMessage) bool) {
 	i = skipSpace(raw, i+1)
-	for i < len(raw) && raw[i] != '}' {
+	for i < len(raw) && raw[i] == '"' {
 		end := skipString(raw, i)
 		key := memberName(raw[i:end])
 		i = skipSpace(raw, end)
-		i = skipSpace(raw, i+1) // the colon
+		if i >= len(raw) || raw[i] != ':' {
+			return
+		}
+		i = skipSpace(raw, i+1)
 		end = skipValue(raw, i)
-		if !fn(key, raw[i:end:end]) {
+		if end == i || !fn(key, raw[i:end:end]) {
 			return
 		}
 		i = skipSpace(raw, end)
-		if raw[i] == ',' {
-			i = skipSpace(raw, i+1)
+		if i >= len(raw) || raw[i] != ',' {
+			return
 		}
+		i = skipSpace(raw, i+1)
 	}
 }
 
-// walkItems walks the valid array opening at i.
+// walkItems walks the array opening at i.
 func walkItems(raw []byte, i int, fn func(json.RawMessage) bool) {
 	i = skipSpace(raw, i+1)
 	for i < len(raw) && raw[i] != ']' {
 		end := skipValue(raw, i)
-		if !fn(raw[i:end:end]) {
+		if end == i || !fn(raw[i:end:end]) {
 			return
 		}
 		i = skipSpace(raw, end)
-		if raw[i] == ',' {
-			i = skipSpace(raw, i+1)
+		if i >= len(raw) || raw[i] != ',' {
+			return
 		}
+		i = skipSpace(raw, i+1)
 	}
 }
 
@@ -154,6 +157,9 @@ func skipString(raw []byte, i int) int {
 
 // skipValue returns the index after the valid JSON value starting at i.
 func skipValue(raw []byte, i int) int {
+	if i >= len(raw) {
+		return i
+	}
 	switch raw[i] {
 	case '"':
 		return skipString(raw, i)
@@ -189,11 +195,14 @@ func skipValue(raw []byte, i int) int {
 // memberName unquotes a member name. Names the contract uses come from a fixed
 // table, so the common case allocates nothing.
 func memberName(quoted []byte) string {
+	if len(quoted) < 2 {
+		return ""
+	}
 	plain := quoted[1 : len(quoted)-1]
 	if bytes.IndexByte(plain, '\\') >= 0 || !utf8.Valid(plain) {
 		// Escapes, or bytes encoding/json would replace with U+FFFD.
 		var s string
-		_ = json.Unmarshal(quoted, &s) // valid: the whole input passed json.Valid
+		_ = json.Unmarshal(quoted, &s)
 		return s
 	}
 	if s, ok := knownNames()[string(plain)]; ok {
