@@ -90,7 +90,7 @@ func keysRotate(ctx context.Context, c *call) (*outcome, error) {
 	if !old.Data.HasName {
 		// Without the name there is nothing to create the replacement with.
 		return nil, &stepError{
-			err: &upstream.ResponseError{Method: "GET", Path: fmt.Sprintf("/api-keys/%d", id), Status: old.Status, RequestID: old.RequestID,
+			err: &upstream.ResponseError{Method: "GET", Path: old.Path, Status: old.Status, RequestID: old.RequestID,
 				Problem: "the key's answer carried no name as a string, which rotate needs to create the replacement"},
 			note: fmt.Sprintf("Nothing changed: key %d is unchanged.", id),
 			next: "call action get to see the key as ModelsLab sent it, then rotate by hand: action create with its name and notes, then action delete on the old key",

@@ -184,7 +184,7 @@ func firstField(t *testing.T, good string) string {
 type driftServer struct {
 	*faultServer
 	logs  *syncBuffer
-	creds *adoptingCreds
+	creds *memCreds
 }
 
 type syncBuffer struct {
@@ -206,35 +206,6 @@ func (s *syncBuffer) take() string {
 	return out
 }
 
-// adoptingCreds is stdio: one token for the process, replaced by a login.
-type adoptingCreds struct {
-	mu  sync.Mutex
-	tok upstream.Token
-}
-
-func (a *adoptingCreds) Token(context.Context) upstream.Token {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.tok
-}
-
-func (a *adoptingCreds) Adopt(_ context.Context, t upstream.Token) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.tok = t
-	return true
-}
-
-func (a *adoptingCreds) Drop(_ context.Context, t upstream.Token) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.tok == t {
-		a.tok = ""
-	}
-}
-
-func (a *adoptingCreds) get() upstream.Token { return a.Token(context.Background()) }
-
 // newDriftServer serves the tools; stdio selects adopting credentials and
 // masking (unless reveal).
 func newDriftServer(t *testing.T, stdio, reveal bool) *driftServer {
@@ -245,7 +216,7 @@ func newDriftServer(t *testing.T, stdio, reveal bool) *driftServer {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	creds := &adoptingCreds{tok: faultToken}
+	creds := &memCreds{tok: faultToken}
 	deps := tools.Deps{Client: cl, Creds: creds, RevealTokens: reveal, HTTP: !stdio, Logger: zerolog.New(logs)}
 	if !stdio {
 		deps.Creds, deps.RevealTokens = staticCreds(faultToken), true

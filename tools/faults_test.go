@@ -414,7 +414,14 @@ func runFaultCase(t *testing.T, fc faultCase, spec tools.ToolSpec) {
 	healthy := func(after string) {
 		t.Helper()
 		s.up.set(nil, nil)
-		if r := s.call(t, "agent-profile", map[string]any{"action": "get"}); r.isError {
+		r := s.call(t, "agent-profile", map[string]any{"action": "get"})
+		if r.isError && r.errField("kind") == "timeout" {
+			// The point is that the server still serves, not its latency: on a
+			// loaded machine the slow case's short bound can expire on a
+			// healthy call too, so one more try.
+			r = s.call(t, "agent-profile", map[string]any{"action": "get"})
+		}
+		if r.isError {
 			t.Fatalf("the call after %s was not served: %s", after, r.text)
 		}
 	}

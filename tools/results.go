@@ -304,8 +304,8 @@ type stepError struct {
 func (e *stepError) Error() string { return e.err.Error() }
 func (e *stepError) Unwrap() error { return e.err }
 
-// maskSecret is the one mask style of this server: a Sanctum token ("42|…")
-// keeps its id and last four characters, any other secret its last four.
+// maskSecret is the one mask style of this server: a Sanctum token keeps its
+// id ("42|…abcd"), and a secret of 12 characters or more its last four.
 func maskSecret(secret string) string {
 	last := ""
 	if len(secret) >= 12 { // a shorter secret would show too much of itself
@@ -370,8 +370,9 @@ var harmlessFields = map[string]bool{"id": true, "name": true, "notes": true, "t
 
 // maskFields masks, at any depth of data, every string held by a field of
 // one of the given names; in an object under such a field (api_key: {id,
-// name, key}) every string but the plainly harmless ones. It returns the new data and the names it masked;
-// data that is not JSON, or has nothing to mask, comes back unchanged.
+// name, key}) every string but the plainly harmless ones. It returns the new
+// data and the names it masked; data that is not JSON, or has nothing to
+// mask, comes back unchanged.
 func maskFields(raw json.RawMessage, names ...string) (json.RawMessage, []string) {
 	if trimmed := bytes.TrimSpace(raw); json.Valid(trimmed) && !anyToMask(trimmed, names, "") {
 		return raw, nil // the common case (ModelsLab masked them already), without decoding

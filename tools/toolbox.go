@@ -270,8 +270,12 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 	log("ok", out.status, out.requestID)
 	for _, w := range out.warnings {
 		// One line per surprise, so the first real user can report drift.
+		rid := w.RequestID
+		if rid == "" {
+			rid = out.requestID
+		}
 		t.deps.Logger.Warn().Str("tool", t.spec.Name).Str("action", action).Str("path", w.Path).
-			Str("request_id", out.requestID).Str("field", w.Field).Stringer("expected", w.Expected).
+			Str("request_id", rid).Str("field", w.Field).Stringer("expected", w.Expected).
 			Stringer("got", w.Got).Msg("upstream answer differs from the contract")
 	}
 	return successResult(action, out), nil

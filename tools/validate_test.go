@@ -7,6 +7,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -941,8 +942,15 @@ func FuzzValidate(f *testing.F) {
 			_, _, _, _ = a.String(p), a.Int(p), a.Float(p), a.Bool(p)
 			_, _, _ = a.StringPtr(p), a.BoolPtr(p), a.FloatPtr(p)
 			_ = a.Strings(p)
-			if s, ok := args[p].(string); ok && a.String(p) != s {
+			s, isStr := args[p].(string)
+			if isStr && v.params[p].kind == paramString && a.String(p) != s {
 				t.Fatalf("%s: String = %q, arg %q", p, a.String(p), s)
+			}
+			// A quoted integer is read as the number it spells, and only that.
+			if isStr && v.params[p].kind == paramInteger {
+				if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err != nil || n != a.Int(p) || n < 1 || n > maxSafeInt {
+					t.Fatalf("%s: Int = %d, arg %q", p, a.Int(p), s)
+				}
 			}
 			if f, ok := args[p].(float64); ok && v.params[p].kind == paramInteger && (float64(a.Int(p)) != f || f < 1 || f > maxSafeInt || math.Trunc(f) != f) {
 				t.Fatalf("%s: Int = %d, arg %v", p, a.Int(p), f)

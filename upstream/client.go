@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -246,6 +245,9 @@ func send[T any](ctx context.Context, c *Client, req request, read func(*answer)
 		for _, w := range checkAnswer(*req.ep, req.path, resp.data) { // resp.data is valid JSON: see successResponse
 			res.Warnings = addWarning(res.Warnings, w)
 		}
+	}
+	for i := range res.Warnings {
+		res.Warnings[i].RequestID = resp.requestID
 	}
 	res.Data = read(&answer{path: req.path, data: resp.data, paging: resp.paging})
 	return res, nil
@@ -596,42 +598,6 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 		return max(time.Unix(v, 0).Sub(now), 0)
 	}
 	return 0
-}
-
-func shortJSONError(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		// Name the expected JSON kind: a Go type name means nothing to a model.
-		if te.Field != "" {
-			return fmt.Sprintf("field %q is a JSON %s, expected %s", te.Field, te.Value, jsonKindOf(te.Type))
-		}
-		return fmt.Sprintf("got a JSON %s, expected %s", te.Value, jsonKindOf(te.Type))
-	}
-	return err.Error()
-}
-
-// jsonKindOf names the JSON value a Go type decodes from.
-func jsonKindOf(t reflect.Type) string {
-	if t == nil {
-		return "another value"
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
-		return "a number"
-	}
-	return "another value"
 }
 
 // isTimeout reports whether err is a deadline or a network timeout.

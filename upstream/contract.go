@@ -13,6 +13,9 @@ type Field struct {
 	// Optional fields may be absent (the contract says "when requested",
 	// "when capped", ...); every other field's absence is a difference.
 	Optional bool
+	// NeededBy names what reads the field (the rest is only passed on); a
+	// difference there means that action cannot do all its work.
+	NeededBy string
 }
 
 // Shape is what the data of a success answer looks like per the contract.
@@ -31,6 +34,8 @@ type Endpoint struct {
 	Answer Shape
 }
 
+const rotateNeeds = "agent-api-keys rotate (the old key's name and notes, the new key's id and secret)"
+
 // Reusable parts of the table. Every JSON type here is a guess of the
 // contract (§5) except access_token, which is documented.
 var (
@@ -43,7 +48,7 @@ var (
 		{Name: "user.verified", Kind: KindBoolean},
 	}
 	sessionShape = Shape{Fields: append([]Field{
-		{Name: "access_token", Kind: KindString},
+		{Name: "access_token", Kind: KindString, NeededBy: "the session: login, verify-email, refresh and switch-account adopt this token"},
 		{Name: "token_type", Kind: KindString},
 		{Name: "token_expiry", Kind: KindString},
 		{Name: "expires_at", Kind: KindString | KindNull},
@@ -80,10 +85,10 @@ var (
 		{Name: "created_at", Kind: KindString},
 	}}
 	keyFields = []Field{
-		{Name: "id", Kind: KindNumber},
-		{Name: "name", Kind: KindString},
-		{Name: "notes", Kind: KindString | KindNull},
-		{Name: "key", Kind: KindString},
+		{Name: "id", Kind: KindNumber, NeededBy: rotateNeeds},
+		{Name: "name", Kind: KindString, NeededBy: rotateNeeds},
+		{Name: "notes", Kind: KindString | KindNull, NeededBy: rotateNeeds},
+		{Name: "key", Kind: KindString, NeededBy: rotateNeeds},
 		{Name: "created_at", Kind: KindString},
 		{Name: "last_used_at", Kind: KindString | KindNull},
 	}
@@ -218,7 +223,7 @@ func checkFields(ws []Warning, fields []Field, path, prefix string, data json.Ra
 		if got&f.Kind != 0 || (got == KindMissing && f.Optional) {
 			continue
 		}
-		ws = addWarning(ws, Warning{Path: path, Field: prefix + "." + f.Name, Expected: f.Kind, Got: got})
+		ws = addWarning(ws, Warning{Path: path, Field: prefix + "." + f.Name, Expected: f.Kind, Got: got, NeededBy: f.NeededBy})
 	}
 	return ws
 }

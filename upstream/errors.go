@@ -115,8 +115,9 @@ func newNetworkError(ctx context.Context, req request, err error, secrets []stri
 	return ne
 }
 
-// ResponseError is a 2xx (or over-size) answer the client could not use: not
-// JSON, the wrong shape, or too large.
+// ResponseError is an answer the client could not use: a body over the size
+// cap. (A 2xx of any other shape is a success with warnings.) Tools also use it
+// for an answer that lacks what a multi-step action needs to go on.
 type ResponseError struct {
 	Method, Path string
 	Status       int

@@ -92,6 +92,11 @@ type Warning struct {
 	// Effect says what the server could not do because of it; empty when the
 	// field is only passed on.
 	Effect string `json:"effect,omitempty"`
+	// NeededBy names the action that reads the field (Field.NeededBy).
+	NeededBy string `json:"needed_by,omitempty"`
+	// RequestID is the answer's request id, for the log line (a result of
+	// several calls has several).
+	RequestID string `json:"-"`
 }
 
 // objectFields splits a JSON object into its fields (sub-slices of raw, see

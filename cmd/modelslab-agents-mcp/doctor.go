@@ -268,7 +268,11 @@ func printReport(w io.Writer, rep *doctorReport) {
 	for _, c := range rep.Checks {
 		fmt.Fprintf(w, "  %-6s %-17s %s\n", "["+c.Status+"]", c.Name, c.Detail)
 		for _, d := range c.Differences {
-			fmt.Fprintf(w, "  %-6s %-17s   %s: expected %s, got %s\n", "", "", d.Field, d.Expected, d.Got)
+			needed := ""
+			if d.NeededBy != "" {
+				needed = "; needed by " + d.NeededBy
+			}
+			fmt.Fprintf(w, "  %-6s %-17s   %s: expected %s, got %s%s\n", "", "", d.Field, d.Expected, d.Got, needed)
 		}
 	}
 	if rep.CanWork {

@@ -71,6 +71,10 @@ func driftPlane(t *testing.T, token string, scopesStatus int) *httptest.Server {
 		case "/auth/tokens":
 			fmt.Fprint(w, `{"data":{"data":[{"id":31,"name":"laptop","scopes":"profile:read,teams:read","created_at":"x"}],"current_page":1,"last_page":1}}`)
 		case "/api-keys":
+			if scopesStatus == http.StatusTeapot { // the variant with key items
+				fmt.Fprint(w, `[{"id":5,"name":{"en":"ci"},"notes":null,"key":"sk_...abcd","created_at":"x","last_used_at":null}]`)
+				return
+			}
 			w.WriteHeader(http.StatusForbidden)
 			fmt.Fprint(w, `{"data":null,"error":{"code":"insufficient_scope","message":"no","details":{"required_scope":"api-keys:read","granted_scopes":["profile:read","teams:read"]}}}`)
 		case "/teams":
@@ -107,6 +111,16 @@ func TestDoctorListsDifferencesWithoutValues(t *testing.T) {
 		if strings.Contains(out, secret) {
 			t.Errorf("report shows a value (%q):\n%s", secret, out)
 		}
+	}
+}
+
+// A difference in a field the server reads says which action needs it.
+func TestDoctorNamesNeededFields(t *testing.T) {
+	const tok = "31|doctorTokenAbCdEfGhIjKlMnOpQrStUvWxYz0123456"
+	srv := driftPlane(t, tok, http.StatusTeapot)
+	out, _ := runDoctorCmd(t, env("MODELSLAB_AGENT_TOKEN", tok, "MODELSLAB_BASE_URL", srv.URL+"/api/agents/v1"))
+	if !strings.Contains(out, "data[].name: expected string, got object; needed by agent-api-keys rotate") {
+		t.Errorf("needed field not named:\n%s", out)
 	}
 }
 
