@@ -341,14 +341,7 @@ func anyToMask(raw json.RawMessage, names []string, owner string) bool {
 	case '{':
 		found := false
 		upstream.EachField(raw, func(k string, e json.RawMessage) bool {
-			o := ""
-			switch {
-			case slices.Contains(names, k):
-				o = k
-			case owner != "" && !harmlessFields[k]:
-				o = owner
-			}
-			found = anyToMask(e, names, o)
+			found = anyToMask(e, names, fieldOwner(k, owner, names))
 			return !found
 		})
 		return found
@@ -361,6 +354,18 @@ func anyToMask(raw json.RawMessage, names []string, owner string) bool {
 		return found
 	}
 	return false
+}
+
+// fieldOwner is the secret field that the value of field k is under, inside
+// an object that is under owner ("" for none).
+func fieldOwner(k, owner string, names []string) string {
+	switch {
+	case slices.Contains(names, k):
+		return k
+	case owner != "" && !harmlessFields[k]:
+		return owner
+	}
+	return ""
 }
 
 // harmlessFields are the fields of an object under a secret field that stay
@@ -403,14 +408,7 @@ func maskDecoded(raw json.RawMessage, names []string) (json.RawMessage, []string
 			}
 		case map[string]any:
 			for k, e := range x {
-				o := ""
-				switch {
-				case slices.Contains(names, k):
-					o = k
-				case owner != "" && !harmlessFields[k]:
-					o = owner
-				}
-				x[k] = walk(e, o)
+				x[k] = walk(e, fieldOwner(k, owner, names))
 			}
 		case []any:
 			for i, e := range x {
