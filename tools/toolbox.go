@@ -206,13 +206,14 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 	log := func(outcome string, status int, requestID string) {
 		// Failures at info; a success only at debug: a line per call cost a write
 		// to stderr on the server and a read on the client for every call.
-		ev := t.deps.Logger.Info()
+		level := zerolog.InfoLevel
 		switch outcome {
 		case "ok":
-			ev = t.deps.Logger.Debug()
+			level = zerolog.DebugLevel
 		case "panic":
-			ev = t.deps.Logger.Error()
+			level = zerolog.ErrorLevel
 		}
+		ev := t.deps.Logger.WithLevel(level) // one event: an unused one is not returned to zerolog's pool
 		if ev == nil {
 			return
 		}

@@ -458,7 +458,9 @@ func emptyValue(raw json.RawMessage) bool {
 	// allocating, since every answer's error field comes through here.
 	var buf [5]byte
 	n := 0
-	for _, r := range string(raw) {
+	for i := 0; i < len(raw); {
+		r, size := utf8.DecodeRune(raw[i:]) // not range string(raw): that copies all of raw first
+		i += size
 		if unicode.IsSpace(r) {
 			continue
 		}
