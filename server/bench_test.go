@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -71,7 +72,7 @@ func benchFloorServer() *mcpserver.MCPServer {
 	return s
 }
 
-func benchHTTPLoop(b *testing.B, h http.Handler) {
+func benchHTTPLoop(b *testing.B, h http.Handler, era string) {
 	srv := httptest.NewServer(h)
 	b.Cleanup(srv.Close)
 	c, err := client.NewStreamableHttpClient(srv.URL+"/mcp",
@@ -79,16 +80,23 @@ func benchHTTPLoop(b *testing.B, h http.Handler) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchCallLoop(b, c)
+	benchCallLoop(b, c, era)
 }
 
-func benchCallLoop(b *testing.B, c *client.Client) {
+// The protocol eras: "" lets the client take the newest (2026-07-28).
+const (
+	eraModern    = ""
+	eraHandshake = "2025-11-25"
+)
+
+func benchCallLoop(b *testing.B, c *client.Client, era string) {
 	b.Helper()
 	ctx := context.Background()
 	if err := c.Start(ctx); err != nil {
 		b.Fatal(err)
 	}
 	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = era
 	init.Params.ClientInfo = mcp.Implementation{Name: "bench", Version: "1"}
 	if _, err := c.Initialize(ctx, init); err != nil {
 		b.Fatal(err)
@@ -98,12 +106,25 @@ func benchCallLoop(b *testing.B, c *client.Client) {
 	req.Params.Name = "agent-api-keys"
 	req.Params.Arguments = map[string]any{"action": "list"}
 	b.ReportAllocs()
+	cpu0 := processCPU()
 	for b.Loop() {
 		res, err := c.CallTool(ctx, req)
 		if err != nil || res.IsError {
 			b.Fatalf("%v %+v", err, res)
 		}
 	}
+	// CPU time (client and server, all threads) is steadier than ns/op on a
+	// machine shared with other work.
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+// processCPU is this process's user+system CPU time so far, in nanoseconds.
+func processCPU() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 func BenchmarkHTTPToolCall(b *testing.B) {
@@ -111,13 +132,27 @@ func BenchmarkHTTPToolCall(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchHTTPLoop(b, hs.Handler())
+	benchHTTPLoop(b, hs.Handler(), eraModern)
 }
 
 func BenchmarkHTTPFloor(b *testing.B) {
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", mcpserver.NewStreamableHTTPServer(benchFloorServer()))
-	benchHTTPLoop(b, mux)
+	benchHTTPLoop(b, mux, eraModern)
+}
+
+func BenchmarkHTTPHandshakeToolCall(b *testing.B) {
+	hs, err := NewHTTP(benchOpts(b), HTTPOptions{}, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchHTTPLoop(b, hs.Handler(), eraHandshake)
+}
+
+func BenchmarkHTTPHandshakeFloor(b *testing.B) {
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", mcpserver.NewStreamableHTTPServer(benchFloorServer()))
+	benchHTTPLoop(b, mux, eraHandshake)
 }
 
 func benchStdioLoop(b *testing.B, serve func(ctx context.Context, in io.Reader, out io.Writer)) {
@@ -127,7 +162,7 @@ func benchStdioLoop(b *testing.B, serve func(ctx context.Context, in io.Reader, 
 	done := make(chan struct{})
 	go func() { defer close(done); serve(ctx, sin, sout) }()
 	b.Cleanup(func() { cancel(); cout.Close(); sout.Close(); <-done })
-	benchCallLoop(b, client.NewClient(transport.NewIO(cin, cout, io.NopCloser(strings.NewReader("")))))
+	benchCallLoop(b, client.NewClient(transport.NewIO(cin, cout, io.NopCloser(strings.NewReader("")))), eraHandshake)
 }
 
 func BenchmarkStdioToolCall(b *testing.B) {

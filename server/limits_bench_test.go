@@ -12,5 +12,5 @@ func BenchmarkHTTPToolCallServiceMode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchHTTPLoop(b, hs.Handler())
+	benchHTTPLoop(b, hs.Handler(), eraHandshake) // on a session, so the cap is in the path
 }

@@ -200,9 +200,10 @@ func (m *Metrics) callObserver() func(tool, action, outcome string, d time.Durat
 	return m.observeCall
 }
 
-// serverOptions count calls in flight and, over HTTP, the sessions mcp-go
+// serverOptions count calls in flight and, over HTTP, add to hooks (the
+// server's one Hooks: a second WithHooks would replace it) the sessions mcp-go
 // registers (after initialize) and unregisters (DELETE, idle sweep, eviction).
-func (m *Metrics) serverOptions(overHTTP bool) []mcpserver.ServerOption {
+func (m *Metrics) serverOptions(overHTTP bool, hooks *mcpserver.Hooks) []mcpserver.ServerOption {
 	if m == nil {
 		return nil
 	}
@@ -214,10 +215,8 @@ func (m *Metrics) serverOptions(overHTTP bool) []mcpserver.ServerOption {
 		}
 	})}
 	if overHTTP {
-		hooks := &mcpserver.Hooks{}
 		hooks.AddOnRegisterSession(func(context.Context, mcpserver.ClientSession) { m.sessionsOpen.Inc() })
 		hooks.AddOnUnregisterSession(func(context.Context, mcpserver.ClientSession) { m.sessionsOpen.Dec() })
-		opts = append(opts, mcpserver.WithHooks(hooks))
 	}
 	return opts
 }

@@ -4,12 +4,16 @@
 package server
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
@@ -93,7 +97,8 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 		// Our handlers turn panics into tool results; this catches the rest of mcp-go's path.
 		mcpserver.WithRecovery(),
 	}
-	sopts = append(sopts, opts.Metrics.serverOptions(overHTTP)...)
+	hooks := &mcpserver.Hooks{} // the one Hooks of this server: add to it, a second WithHooks would replace it
+	sopts = append(sopts, opts.Metrics.serverOptions(overHTTP, hooks)...)
 	// mcp-go's request logger writes two INFO lines per call (mcp.request and
 	// mcp.tool) that repeat the tools' own "tool call" line, so with the default
 	// level every call cost three JSON lines and three writes to stderr. They
@@ -101,6 +106,9 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 	if debugEnabled(opts.Logger) {
 		sopts = append(sopts, mcpserver.WithLogger(slog.New(zerolog.NewSlogHandler(opts.Logger))))
 	}
+	lean := leanCallSchemas(ts)
+	hooks.AddAfterListTools(lean.publish)
+	sopts = append(sopts, mcpserver.WithHooks(hooks))
 	s := mcpserver.NewMCPServer(Name, opts.Version, sopts...)
 	s.AddTools(ts...)
 	if opts.Outbox != nil {
@@ -130,6 +138,48 @@ Errors say what went wrong and the next step; nothing is sent to ModelsLab when 
 func noToolError(opts Options) error {
 	return fmt.Errorf("no tool left to publish: --read-only keeps only the actions that change nothing, and toolsets %s have none; "+
 		"drop --read-only or add a toolset such as tokens, profile, api-keys or teams", strings.Join(opts.Toolsets, ", "))
+}
+
+// callSchema is what mcp-go keeps as a tool's input schema when the published
+// one has no x-mcp-header annotation. For every 2026-07-28 tools/call over HTTP,
+// mcp-go v1.2.1 looks for x-mcp-header annotations by re-encoding the tool's
+// registered input schema and decoding it again (mcp.ExtractParamHeaderBindings
+// via remarshal), which for our 1.5–4 KB schemas written for models was more
+// work than the rest of the call's JSON. A schema without properties declares
+// the same headers (none) and reads in a few hundred nanoseconds.
+var callSchema = json.RawMessage(`{"type":"object"}`)
+
+// publishedSchemas restores the full input schemas in tools/list answers.
+type publishedSchemas map[string]json.RawMessage
+
+// leanCallSchemas registers each tool with callSchema where that changes no
+// header binding, and returns the full schemas to publish. Nothing else in
+// mcp-go reads a registered input schema unless WithInputSchemaValidation is on,
+// which this server does not use (its own validator gives better messages).
+func leanCallSchemas(ts []mcpserver.ServerTool) publishedSchemas {
+	full := publishedSchemas{}
+	for i := range ts {
+		raw := ts[i].Tool.RawInputSchema
+		if len(raw) == 0 || bytes.Contains(raw, []byte("x-mcp-header")) {
+			continue
+		}
+		full[ts[i].Tool.Name] = raw
+		ts[i].Tool.RawInputSchema = callSchema
+	}
+	return full
+}
+
+// publish is an after-tools/list hook: the result holds copies of the
+// registered tools, made for this answer, so they are changed in place.
+func (p publishedSchemas) publish(_ context.Context, _ any, _ *mcp.ListToolsRequest, res *mcp.ListToolsResult) {
+	if res == nil {
+		return
+	}
+	for i := range res.Tools {
+		if raw, ok := p[res.Tools[i].Name]; ok {
+			res.Tools[i].RawInputSchema = raw
+		}
+	}
 }
 
 // debugEnabled reports whether the logger writes debug lines.

@@ -28,6 +28,11 @@ type signedSessions struct {
 	// forget, when set, is told of every termination; it returns true for an
 	// eviction by the session cap, which is not the session's end.
 	forget func(id string) (evicting bool)
+	// verified remembers ids whose signature checked out, with their expiry:
+	// every handshake-era request carries its id, and an HMAC per request cost
+	// more than the rest of the session handling. Cleared when full.
+	verified    map[string]time.Time
+	maxVerified int
 }
 
 const sessionPrefix = "mcp-session-"
@@ -39,7 +44,8 @@ func newSignedSessions(secret []byte, ttl time.Duration) *signedSessions {
 		secret = make([]byte, 32)
 		_, _ = rand.Read(secret) // a per-process secret: single-replica deployments need no setting
 	}
-	return &signedSessions{secret: secret, ttl: ttl, now: time.Now, terminated: map[string]time.Time{}, maxEnded: 100_000}
+	return &signedSessions{secret: secret, ttl: ttl, now: time.Now, terminated: map[string]time.Time{}, maxEnded: 100_000,
+		verified: map[string]time.Time{}, maxVerified: 10_000}
 }
 
 // Generate mints a new session id valid for ttl.
@@ -79,11 +85,25 @@ func (s *signedSessions) parse(id string) (time.Time, error) {
 
 // Validate accepts a well-signed, unexpired id that this replica has not seen terminated.
 func (s *signedSessions) Validate(id string) (isTerminated bool, err error) {
-	if _, err := s.parse(id); err != nil {
-		return false, err
+	now := s.now()
+	s.mu.Lock()
+	exp, known := s.verified[id]
+	s.mu.Unlock()
+	if !known {
+		if exp, err = s.parse(id); err != nil {
+			return false, err
+		}
+	} else if !now.Before(exp) {
+		return false, errBadSession
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !known {
+		if len(s.verified) >= s.maxVerified {
+			clear(s.verified)
+		}
+		s.verified[id] = exp
+	}
 	_, ended := s.terminated[id]
 	return ended, nil
 }

@@ -114,3 +114,37 @@ func TestSessionsAcrossReplicas(t *testing.T) {
 		t.Errorf("forged session id answered %d, want 404", resp.StatusCode)
 	}
 }
+
+// Verified ids are remembered, so a request skips the HMAC, but a remembered id
+// still expires, and the memory is bounded.
+func TestVerifiedSessionsAreRememberedBoundedAndExpire(t *testing.T) {
+	now := time.Unix(1_900_000_000, 0)
+	s := newSignedSessions([]byte("shared-secret"), time.Hour)
+	s.now = func() time.Time { return now }
+	s.maxVerified = 20
+	id := s.Generate()
+	if _, err := s.Validate(id); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.verified[id]; !ok {
+		t.Fatal("a valid id was not remembered")
+	}
+	if _, err := s.Validate(id + "x"); err == nil || len(s.verified) != 1 {
+		t.Fatalf("a forged id: err %v, %d remembered", err, len(s.verified))
+	}
+	for range 100 {
+		if _, err := s.Validate(s.Generate()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(s.verified); n > 20 {
+		t.Errorf("the verified set grew to %d", n)
+	}
+	if _, err := s.Validate(id); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Hour)
+	if _, err := s.Validate(id); err == nil {
+		t.Error("a remembered id was accepted after it expired")
+	}
+}

@@ -3,9 +3,11 @@ package tools_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"syscall"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -66,6 +68,10 @@ func benchClient(b *testing.B, s *mcpserver.MCPServer) *client.Client {
 
 // benchTools serves the real tools, logging at info level (the default) to io.Discard.
 func benchTools(b *testing.B, cfg upstream.Config) *client.Client {
+	return benchClient(b, benchToolsServer(b, cfg))
+}
+
+func benchToolsServer(b *testing.B, cfg upstream.Config) *mcpserver.MCPServer {
 	b.Helper()
 	cfg.Logger = zerolog.New(io.Discard).Level(zerolog.InfoLevel)
 	cl, err := upstream.New(cfg)
@@ -78,11 +84,15 @@ func benchTools(b *testing.B, cfg upstream.Config) *client.Client {
 	}
 	s := mcpserver.NewMCPServer("bench", "1", mcpserver.WithToolCapabilities(false), mcpserver.WithRecovery())
 	s.AddTools(ts...)
-	return benchClient(b, s)
+	return s
 }
 
 // benchFloor serves the floor tool against base.
 func benchFloor(b *testing.B, base string, rt http.RoundTripper) *client.Client {
+	return benchClient(b, benchFloorServer(b, base, rt))
+}
+
+func benchFloorServer(b *testing.B, base string, rt http.RoundTripper) *mcpserver.MCPServer {
 	b.Helper()
 	hc := &http.Client{Transport: rt}
 	s := mcpserver.NewMCPServer("floor", "1", mcpserver.WithToolCapabilities(false))
@@ -105,7 +115,7 @@ func benchFloor(b *testing.B, base string, rt http.RoundTripper) *client.Client 
 			}
 			return mcp.NewToolResultText(string(body)), nil
 		})
-	return benchClient(b, s)
+	return s
 }
 
 func benchLoop(b *testing.B, c *client.Client) {
@@ -115,12 +125,25 @@ func benchLoop(b *testing.B, c *client.Client) {
 	req.Params.Name = "agent-api-keys"
 	req.Params.Arguments = map[string]any{"action": "list"}
 	b.ReportAllocs()
+	cpu0 := processCPU()
 	for b.Loop() {
 		res, err := c.CallTool(ctx, req)
 		if err != nil || res.IsError {
 			b.Fatalf("%v %+v", err, res)
 		}
 	}
+	// CPU time (client and server, all threads) is steadier than ns/op on a
+	// machine shared with other work.
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+// processCPU is this process's user+system CPU time so far, in nanoseconds.
+func processCPU() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 // BenchmarkToolCallNoNetwork: the real tools against an in-memory RoundTripper,
@@ -131,6 +154,32 @@ func BenchmarkToolCallNoNetwork(b *testing.B) {
 
 func BenchmarkFloorNoNetwork(b *testing.B) {
 	benchLoop(b, benchFloor(b, "http://upstream.invalid/api/agents/v1", benchRoundTripper{}))
+}
+
+// BenchmarkServerOnly* hand the server a tools/call message and encode its
+// answer, as a transport would, with no client: what the server side allocates
+// and spends per call. (The NoNetwork figures include the in-process client,
+// which parses the structured content and the text block both.)
+func BenchmarkServerOnlyToolCall(b *testing.B) {
+	benchServerOnly(b, benchToolsServer(b, upstream.Config{BaseURL: "http://upstream.invalid/api/agents/v1", Transport: benchRoundTripper{}}))
+}
+
+func BenchmarkServerOnlyFloor(b *testing.B) {
+	benchServerOnly(b, benchFloorServer(b, "http://upstream.invalid/api/agents/v1", benchRoundTripper{}))
+}
+
+func benchServerOnly(b *testing.B, s *mcpserver.MCPServer) {
+	ctx := context.Background()
+	msg := []byte(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"agent-api-keys","arguments":{"action":"list"}}}`)
+	b.ReportAllocs()
+	cpu0 := processCPU()
+	for b.Loop() {
+		out, err := json.Marshal(s.HandleMessage(ctx, msg))
+		if err != nil || !bytes.Contains(out, []byte("req-bench-0001")) || bytes.Contains(out, []byte(`"isError":true`)) {
+			b.Fatalf("%v %s", err, out)
+		}
+	}
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkToolCallLoopback: the real tools against an httptest upstream.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -32,18 +33,77 @@ func successResult(action string, out *outcome) *mcp.CallToolResult {
 	}
 	body := successBody{Action: action, Data: data, List: out.list, RequestID: out.requestID, Notes: out.notes, Warnings: out.warnings}
 	if len(out.warnings) > 0 {
-		body.Notes = append(body.Notes, "ModelsLab's answer differs from this server's contract in the fields under warnings; data is shown exactly as ModelsLab sent it.")
+		body.Notes = append(slices.Clip(body.Notes), "ModelsLab's answer differs from this server's contract in the fields under warnings; data is shown exactly as ModelsLab sent it.")
 	}
-	raw, err := marshalText(body)
+	raw, err := body.encode()
 	if err != nil {
 		// Data is upstream JSON the client already parsed; this cannot happen short of a bug.
 		return internalErrorResult("", action)
 	}
+	// One encoding serves both: the text block and the structured content.
 	return &mcp.CallToolResult{
 		Content:              []mcp.Content{mcp.NewTextContent(string(raw))},
-		StructuredContent:    body,
+		StructuredContent:    json.RawMessage(raw),
 		RawStructuredContent: raw,
 	}
+}
+
+// encode writes what marshalText(b) writes, by appending to one buffer sized
+// up front instead of reflecting over the struct: this runs on every call.
+func (b *successBody) encode() ([]byte, error) {
+	n := len(b.Data) + len(b.Action) + len(b.RequestID) + 160
+	for _, s := range b.Notes {
+		n += len(s) + 4
+	}
+	out := make([]byte, 0, n)
+	out = append(out, `{"action":`...)
+	out = appendString(out, b.Action)
+	out = append(out, `,"data":`...)
+	buf := bytes.NewBuffer(out)
+	if err := json.Compact(buf, b.Data); err != nil { // validates, as encoding/json does for a RawMessage
+		return nil, err
+	}
+	out = buf.Bytes()
+	if l := b.List; l != nil {
+		out = append(out, `,"list":{"count":`...)
+		out = strconv.AppendInt(out, int64(l.Count), 10)
+		out = append(out, `,"items_at":`...)
+		out = appendString(out, l.ItemsAt)
+		for _, f := range []struct {
+			name string
+			v    *int64
+		}{{`,"total":`, l.Total}, {`,"page":`, l.Page}, {`,"last_page":`, l.LastPage}} {
+			if f.v != nil {
+				out = strconv.AppendInt(append(out, f.name...), *f.v, 10)
+			}
+		}
+		out = strconv.AppendBool(append(out, `,"more":`...), l.More)
+		if l.NextPage != 0 {
+			out = strconv.AppendInt(append(out, `,"next_page":`...), l.NextPage, 10)
+		}
+		out = append(out, '}')
+	}
+	if b.RequestID != "" {
+		out = appendString(append(out, `,"request_id":`...), b.RequestID)
+	}
+	if len(b.Notes) > 0 {
+		out = append(out, `,"notes":[`...)
+		for i, s := range b.Notes {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = appendString(out, s)
+		}
+		out = append(out, ']')
+	}
+	if len(b.Warnings) > 0 { // rare: reflection is fine here
+		w, err := marshalText(b.Warnings)
+		if err != nil {
+			return nil, err
+		}
+		out = append(append(out, `,"warnings":`...), w...)
+	}
+	return append(out, '}'), nil
 }
 
 // marshalText encodes without HTML escaping: the text is read by a model, and
@@ -336,6 +396,57 @@ func maskSecret(secret string) string {
 	return "…" + last
 }
 
+// anyToMask reports whether maskFields would mask anything in the valid JSON
+// raw: the same walk, over the bytes (upstream.EachField splits without
+// copying) instead of a decoded tree.
+func anyToMask(raw json.RawMessage, names []string, owner string) bool {
+	if len(raw) == 0 {
+		return false
+	}
+	switch raw[0] {
+	case '"':
+		if owner == "" {
+			return false
+		}
+		s := []byte(raw[1 : len(raw)-1])
+		if bytes.IndexByte(s, '\\') >= 0 {
+			var u string
+			if json.Unmarshal(raw, &u) != nil {
+				return true // cannot happen for valid JSON; let the full walk decide
+			}
+			s = []byte(u)
+		}
+		return len(s) > 0 && !bytes.Contains(s, []byte("...")) && !bytes.Contains(s, []byte("…")) && !bytes.Contains(s, []byte("***"))
+	case '{':
+		found := false
+		upstream.EachField(raw, func(k string, e json.RawMessage) bool {
+			found = anyToMask(e, names, fieldOwner(k, owner, names))
+			return !found
+		})
+		return found
+	case '[':
+		found := false
+		upstream.EachItem(raw, func(e json.RawMessage) bool {
+			found = anyToMask(e, names, owner)
+			return !found
+		})
+		return found
+	}
+	return false
+}
+
+// fieldOwner is the secret field that the value of field k is under, inside
+// an object that is under owner ("" for none).
+func fieldOwner(k, owner string, names []string) string {
+	switch {
+	case slices.Contains(names, k):
+		return k
+	case owner != "" && !harmlessFields[k]:
+		return owner
+	}
+	return ""
+}
+
 // harmlessFields are the fields of an object under a secret field that stay
 // readable: they describe the secret without being it.
 var harmlessFields = map[string]bool{"id": true, "name": true, "notes": true, "type": true,
@@ -347,6 +458,14 @@ var harmlessFields = map[string]bool{"id": true, "name": true, "notes": true, "t
 // data and the names it masked; data that is not JSON, or has nothing to
 // mask, comes back unchanged.
 func maskFields(raw json.RawMessage, names ...string) (json.RawMessage, []string) {
+	if trimmed := bytes.TrimSpace(raw); json.Valid(trimmed) && !anyToMask(trimmed, names, "") {
+		return raw, nil // the common case (ModelsLab masked them already), without decoding
+	}
+	return maskDecoded(raw, names)
+}
+
+// maskDecoded is maskFields on a decoded tree.
+func maskDecoded(raw json.RawMessage, names []string) (json.RawMessage, []string) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
@@ -368,14 +487,7 @@ func maskFields(raw json.RawMessage, names ...string) (json.RawMessage, []string
 			}
 		case map[string]any:
 			for k, e := range x {
-				o := ""
-				switch {
-				case slices.Contains(names, k):
-					o = k
-				case owner != "" && !harmlessFields[k]:
-					o = owner
-				}
-				x[k] = walk(e, o)
+				x[k] = walk(e, fieldOwner(k, owner, names))
 			}
 		case []any:
 			for i, e := range x {

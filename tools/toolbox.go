@@ -281,15 +281,26 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 	start := time.Now()
 	action := "?"
 	log := func(outcome string, status int, requestID string) {
-		ev := t.deps.Logger.Info()
-		if outcome == "panic" {
-			ev = t.deps.Logger.Error()
+		// Failures at info; a success only at debug: a line per call cost a write
+		// to stderr on the server and a read on the client for every call.
+		level := zerolog.InfoLevel
+		switch outcome {
+		case "ok":
+			level = zerolog.DebugLevel
+		case "panic":
+			level = zerolog.ErrorLevel
+		}
+		d := time.Since(start)
+		// Metrics count every call, whether or not its log line is written.
+		if t.deps.ObserveCall != nil {
+			t.deps.ObserveCall(t.spec.Name, action, outcome, d)
+		}
+		ev := t.deps.Logger.WithLevel(level) // one event: an unused one is not returned to zerolog's pool
+		if ev == nil {
+			return
 		}
 		ev.Str("tool", t.spec.Name).Str("action", action).Str("outcome", outcome).
-			Int("upstream_status", status).Dur("duration", time.Since(start)).Str("request_id", requestID).Msg("tool call")
-		if t.deps.ObserveCall != nil {
-			t.deps.ObserveCall(t.spec.Name, action, outcome, time.Since(start))
-		}
+			Int("upstream_status", status).Dur("duration", d).Str("request_id", requestID).Msg("tool call")
 	}
 	defer func() {
 		if p := recover(); p != nil {

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-resty/resty/v2"
 	"github.com/rs/zerolog"
@@ -86,6 +88,7 @@ type Attempt struct {
 type Client struct {
 	rc   *resty.Client
 	base *url.URL
+	root string // base without a trailing slash; paths start with one
 	cfg  Config
 	log  zerolog.Logger
 	// jitter is swapped in tests to make back-off deterministic.
@@ -129,9 +132,10 @@ func New(cfg Config) (*Client, error) {
 		cfg.Transport = newTransport()
 	}
 
+	// No SetBaseURL: each request gets its absolute URL (see attempt), which spares
+	// resty two URL parses and a concatenation per request.
 	rc := resty.New().
 		SetTransport(cfg.Transport).
-		SetBaseURL(strings.TrimRight(base.String(), "/")).
 		SetHeader("User-Agent", cfg.UserAgent).
 		SetHeader("Accept", "application/json").
 		SetResponseBodyLimit(cfg.MaxResponseBytes).
@@ -144,7 +148,7 @@ func New(cfg Config) (*Client, error) {
 	// Retries are ours (see do): resty's own would also retry POST.
 	rc.SetRetryCount(0)
 
-	return &Client{rc: rc, base: base, cfg: cfg, log: cfg.Logger, jitter: fullJitter}, nil
+	return &Client{rc: rc, base: base, root: strings.TrimRight(base.String(), "/"), cfg: cfg, log: cfg.Logger, jitter: fullJitter}, nil
 }
 
 // BaseURL returns the configured control-plane root.
@@ -256,7 +260,7 @@ func send[T any](ctx context.Context, c *Client, req request, read func(*answer)
 	}
 	res := &Result[T]{Path: req.path, Status: resp.status, RequestID: resp.requestID, RateLimit: resp.rateLimit, Raw: resp.data, Warnings: resp.warnings}
 	if !resp.skipCheck {
-		for _, w := range CheckAnswer(*req.ep, req.path, resp.data) {
+		for _, w := range checkAnswer(*req.ep, req.path, resp.data) { // resp.data is valid JSON: see successResponse
 			res.Warnings = addWarning(res.Warnings, w)
 		}
 	}
@@ -266,6 +270,10 @@ func send[T any](ctx context.Context, c *Client, req request, read func(*answer)
 	res.Data = read(&answer{path: req.path, data: resp.data, paging: resp.paging})
 	return res, nil
 }
+
+// allSecrets is what an error text about req must not show; built only on the
+// failure paths that need it.
+func (r request) allSecrets() []string { return append([]string{string(r.token)}, r.secrets...) }
 
 // passOn is the reader of an answer the server only passes on.
 func passOn(a *answer) json.RawMessage { return a.data }
@@ -295,10 +303,9 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	idempotent := req.method == http.MethodGet || req.method == http.MethodPut || req.method == http.MethodDelete
-	secrets := append([]string{string(req.token)}, req.secrets...)
 
 	for attempt := 0; ; attempt++ {
-		resp, replays, err := c.attempt(ctx, req, attempt, secrets)
+		resp, replays, err := c.attempt(ctx, req, attempt)
 		if err == nil {
 			return resp, nil
 		}
@@ -377,7 +384,7 @@ func fullJitter(d time.Duration) time.Duration {
 
 // attempt sends req once.
 // replays is how many times the transport resent it on its own.
-func (c *Client) attempt(ctx context.Context, req request, attempt int, secrets []string) (_ *response, replays int, _ error) {
+func (c *Client) attempt(ctx context.Context, req request, attempt int) (_ *response, replays int, _ error) {
 	var conns atomic.Int32
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { conns.Add(1) }})
 	defer func() { replays = max(int(conns.Load())-1, 0) }()
@@ -392,7 +399,7 @@ func (c *Client) attempt(ctx context.Context, req request, attempt int, secrets 
 		r.SetHeader("Content-Type", "application/json").SetBody(req.body)
 	}
 	start := time.Now()
-	resp, err := r.Execute(req.method, req.path)
+	resp, err := r.Execute(req.method, c.root+req.path)
 	elapsed := time.Since(start)
 
 	if err != nil {
@@ -405,7 +412,7 @@ func (c *Client) attempt(ctx context.Context, req request, attempt int, secrets 
 			return nil, 0, &ResponseError{Method: req.method, Path: req.path, Status: status,
 				Problem: fmt.Sprintf("the response body is larger than the %d-byte limit", c.cfg.MaxResponseBytes)}
 		}
-		ne := newNetworkError(ctx, req, err, secrets)
+		ne := newNetworkError(ctx, req, err, req.allSecrets())
 		c.logAttempt(req, attempt, 0, elapsed, "", ne.kind())
 		return nil, 0, ne
 	}
@@ -423,11 +430,11 @@ func (c *Client) attempt(ctx context.Context, req request, attempt int, secrets 
 	if status >= 200 && status < 300 {
 		if env.isError() {
 			// The envelope says it failed: an error, whatever the status.
-			return nil, 0, newAPIError(req, status, resp.Header(), body, requestID, rl, secrets)
+			return nil, 0, newAPIError(req, status, resp.Header(), body, requestID, rl, req.allSecrets())
 		}
 		return successResponse(req, status, body, env, requestID, rl), 0, nil
 	}
-	return nil, 0, newAPIError(req, status, resp.Header(), body, requestID, rl, secrets)
+	return nil, 0, newAPIError(req, status, resp.Header(), body, requestID, rl, req.allSecrets())
 }
 
 func (c *Client) logAttempt(req request, attempt, status int, d time.Duration, requestID, failure string) {
@@ -469,7 +476,23 @@ func (e envelope) isError() bool {
 // emptyValue is an absent value, null, false, "" or an empty object or array
 // (PHP's empty array): none of them says anything.
 func emptyValue(raw json.RawMessage) bool {
-	switch strings.Join(strings.Fields(string(raw)), "") {
+	// raw without its white space, compared with the empty values; without
+	// allocating, since every answer's error field comes through here.
+	var buf [5]byte
+	n := 0
+	for i := 0; i < len(raw); {
+		r, size := utf8.DecodeRune(raw[i:]) // not range string(raw): that copies all of raw first
+		i += size
+		if unicode.IsSpace(r) {
+			continue
+		}
+		if n == len(buf) || r >= utf8.RuneSelf {
+			return false // longer than every empty value
+		}
+		buf[n] = byte(r)
+		n++
+	}
+	switch string(buf[:n]) {
 	case "", "null", "false", `""`, "{}", "[]":
 		return true
 	}
@@ -479,6 +502,11 @@ func emptyValue(raw json.RawMessage) bool {
 // parseEnvelope reads a body that is a JSON object with data, or with error
 // and meta. Any other body is not an envelope: it is the data itself.
 func parseEnvelope(body []byte) envelope {
+	// The one validation of the body: everything split from it below and in
+	// the readers is valid JSON (see scan.go).
+	if !json.Valid(body) {
+		return envelope{}
+	}
 	top, ok := objectFields(body)
 	if !ok {
 		return envelope{}
@@ -560,14 +588,21 @@ func successResponse(req request, status int, body []byte, env envelope, request
 
 func parseRateLimit(h http.Header) RateLimit {
 	var rl RateLimit
-	if v, err := strconv.Atoi(h.Get("X-RateLimit-Remaining")); err == nil {
-		rl.Remaining, rl.Known = v, true
+	// Absent headers are skipped before parsing: a failed Atoi allocates its error.
+	if s := h.Get("X-RateLimit-Remaining"); s != "" {
+		if v, err := strconv.Atoi(s); err == nil {
+			rl.Remaining, rl.Known = v, true
+		}
 	}
-	if v, err := strconv.Atoi(h.Get("X-RateLimit-Limit")); err == nil {
-		rl.Limit = v
+	if s := h.Get("X-RateLimit-Limit"); s != "" {
+		if v, err := strconv.Atoi(s); err == nil {
+			rl.Limit = v
+		}
 	}
-	if v, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil && v > 0 {
-		rl.Reset = time.Unix(v, 0).UTC()
+	if s := h.Get("X-RateLimit-Reset"); s != "" {
+		if v, err := strconv.ParseInt(s, 10, 64); err == nil && v > 0 {
+			rl.Reset = time.Unix(v, 0).UTC()
+		}
 	}
 	return rl
 }

@@ -8,7 +8,6 @@ import (
 	"html"
 	"net"
 	"net/http"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -316,20 +315,23 @@ func normalizeDetails(raw json.RawMessage) map[string][]string {
 	return out
 }
 
-var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
-var spaceRE = regexp.MustCompile(`\s+`)
+// The patterns of the error paths compile on first use, not at start-up.
+var (
+	titleRE = lazyRegexp(`(?is)<title[^>]*>(.*?)</title>`)
+	spaceRE = lazyRegexp(`\s+`)
+)
 
 // summarizeBody turns a non-JSON body into one short line: an HTML page becomes
 // its title, other text is cut short.
 func summarizeBody(body []byte, contentType string) string {
 	s := string(body)
-	if m := titleRE.FindStringSubmatch(s); m != nil {
-		return clip(spaceRE.ReplaceAllString(html.UnescapeString(strings.TrimSpace(m[1])), " "), 120)
+	if m := titleRE().FindStringSubmatch(s); m != nil {
+		return clip(spaceRE().ReplaceAllString(html.UnescapeString(strings.TrimSpace(m[1])), " "), 120)
 	}
 	if strings.Contains(strings.ToLower(contentType), "html") || strings.HasPrefix(strings.TrimSpace(s), "<") {
 		return "an HTML page without a title"
 	}
-	s = spaceRE.ReplaceAllString(strings.TrimSpace(s), " ")
+	s = spaceRE().ReplaceAllString(strings.TrimSpace(s), " ")
 	if s == "" {
 		return ""
 	}
@@ -380,10 +382,10 @@ func redact(s string, secrets []string) string {
 	return s
 }
 
-var challengeScopeRE = regexp.MustCompile(`scope="([^"]*)"`)
+var challengeScopeRE = lazyRegexp(`scope="([^"]*)"`)
 
 func scopeFromChallenge(h string) string {
-	if m := challengeScopeRE.FindStringSubmatch(h); m != nil {
+	if m := challengeScopeRE().FindStringSubmatch(h); m != nil {
 		return m[1]
 	}
 	return ""

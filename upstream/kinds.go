@@ -99,27 +99,19 @@ type Warning struct {
 	RequestID string `json:"-"`
 }
 
-// objectFields decodes a JSON object into its fields; ok is false for any
-// other kind.
+// objectFields splits a JSON object into its fields (sub-slices of raw, see
+// scan.go); ok is false for any other kind.
 func objectFields(raw json.RawMessage) (map[string]json.RawMessage, bool) {
 	if kindOf(raw) != KindObject {
 		return nil, false
 	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return nil, false
-	}
-	return m, true
+	return scanObject(raw)
 }
 
-// arrayItems decodes a JSON array into its items; ok is false for any other kind.
+// arrayItems splits a JSON array into its items; ok is false for any other kind.
 func arrayItems(raw json.RawMessage) ([]json.RawMessage, bool) {
 	if kindOf(raw) != KindArray {
 		return nil, false
 	}
-	var items []json.RawMessage
-	if json.Unmarshal(raw, &items) != nil {
-		return nil, false
-	}
-	return items, true
+	return scanArray(raw)
 }

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"sync"
 )
 
 // idPath validates a numeric id and renders it into a path: ids are positive
@@ -15,10 +16,10 @@ func idPath(prefix string, name string, id int64, suffix string) (string, error)
 	return prefix + strconv.FormatInt(id, 10) + suffix, nil
 }
 
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var uuidRE = lazyRegexp(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // isUUID reports whether s is a canonical 8-4-4-4-12 hex UUID.
-func isUUID(s string) bool { return uuidRE.MatchString(s) }
+func isUUID(s string) bool { return uuidRE().MatchString(s) }
 
 // uuidPath validates an invite id and renders it, escaped, into a path.
 func uuidPath(prefix, name, id, suffix string) (string, error) {
@@ -35,4 +36,10 @@ func pageQuery(page []int64) url.Values {
 		return nil
 	}
 	return url.Values{"page": {strconv.FormatInt(page[0], 10)}}
+}
+
+// lazyRegexp compiles a pattern on first use: a start-up should not pay for
+// patterns that only error paths and rare parameters need.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

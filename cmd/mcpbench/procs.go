@@ -72,13 +72,19 @@ func rssKB(pid int) int64 {
 	return -1
 }
 
-// server is one MCP server under test: ours or the floor, over stdio or HTTP.
+// serverKind is one MCP server under test: ours, the floor or the CLI, over
+// stdio or HTTP.
 type serverKind struct {
-	name  string // "ours" or "floor"
-	http  bool
-	bin   string
-	args  func(base string) []string // command line, without the transport's listen address
-	token string
+	name string // "ours", "floor" or "cli"
+	http bool
+	bin  string
+	args func(base string) []string // command line, without the transport's listen address
+	env  []string                   // added to the environment (the token, for stdio)
+	// tool and toolArgs are the measured call: the same GET /api-keys for every server.
+	tool     string
+	toolArgs map[string]any
+	// legacyOnly: the server speaks only the handshake era (the CLI's mcp-go v0.44).
+	legacyOnly bool
 }
 
 func (k serverKind) label() string {
@@ -126,28 +132,42 @@ var sharedHTTP = &http.Client{Transport: func() http.RoundTripper {
 	return t
 }()}
 
-func newHTTPClient(ctx context.Context, url, token string) (*client.Client, error) {
+// The two protocol eras: the initialize handshake (2025-11-25 and before) and
+// the stateless 2026-07-28 core.
+const (
+	eraHandshake = "2025-11-25"
+	eraModern    = "2026-07-28"
+)
+
+func newHTTPClient(ctx context.Context, url, token, era string) (*client.Client, error) {
 	c, err := client.NewStreamableHttpClient(url,
 		transport.WithHTTPBasicClient(sharedHTTP),
 		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token}))
 	if err != nil {
 		return nil, err
 	}
-	if err := initClient(ctx, c); err != nil {
+	if err := initClient(ctx, c, era); err != nil {
 		c.Close()
 		return nil, err
 	}
 	return c, nil
 }
 
-func initClient(ctx context.Context, c *client.Client) error {
+// initClient connects in the given era and checks that the server agreed to it.
+func initClient(ctx context.Context, c *client.Client, era string) error {
 	if err := c.Start(ctx); err != nil {
 		return err
 	}
 	req := mcp.InitializeRequest{}
 	req.Params.ClientInfo = mcp.Implementation{Name: "mcpbench", Version: "1"}
-	_, err := c.Initialize(ctx, req)
-	return err
+	req.Params.ProtocolVersion = era
+	if _, err := c.Initialize(ctx, req); err != nil {
+		return err
+	}
+	if got := c.ProtocolVersion(); got != era {
+		return fmt.Errorf("asked for protocol %s, the server settled on %q", era, got)
+	}
+	return nil
 }
 
 // stdioServer is a running stdio MCP server and its client.
@@ -156,10 +176,10 @@ type stdioServer struct {
 	cmd *exec.Cmd
 }
 
-func startStdioServer(ctx context.Context, k serverKind, base string) (*stdioServer, error) {
+func startStdioServer(ctx context.Context, k serverKind, base, era string) (*stdioServer, error) {
 	s := &stdioServer{}
 	args := k.args(base)
-	tr := transport.NewStdioWithOptions(k.bin, []string{"MODELSLAB_AGENT_TOKEN=" + k.token}, args,
+	tr := transport.NewStdioWithOptions(k.bin, k.env, args,
 		transport.WithCommandFunc(func(ctx context.Context, command string, env, args []string) (*exec.Cmd, error) {
 			cmd := exec.CommandContext(ctx, command, args...)
 			cmd.Env = append(os.Environ(), env...)
@@ -170,7 +190,7 @@ func startStdioServer(ctx context.Context, k serverKind, base string) (*stdioSer
 		return nil, err
 	}
 	s.c = client.NewClient(tr)
-	if err := initClient(ctx, s.c); err != nil {
+	if err := initClient(ctx, s.c, era); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -187,11 +207,11 @@ func (s *stdioServer) close() {
 	}
 }
 
-// callList is the measured call: agent-api-keys {"action":"list"}.
-func callList(ctx context.Context, c *client.Client) error {
+// call is the measured call: the kind's list of API keys.
+func (k serverKind) call(ctx context.Context, c *client.Client) error {
 	req := mcp.CallToolRequest{}
-	req.Params.Name = "agent-api-keys"
-	req.Params.Arguments = map[string]any{"action": "list"}
+	req.Params.Name = k.tool
+	req.Params.Arguments = k.toolArgs
 	res, err := c.CallTool(ctx, req)
 	if err != nil {
 		return err

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"time"
 )
 
 type report struct {
+	cli     bool // the CLI was measured
 	rt      map[string]latency
 	tput    []tputCell
 	cold    map[string]coldStart
@@ -26,11 +28,19 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float
 
 func mib(kb int64) string { return fmt.Sprintf("%.1f MiB", float64(kb)/1024) }
 
-func ratio(a, b time.Duration) float64 {
+func ratio[T time.Duration | int64 | float64](a, b T) float64 {
 	if b == 0 {
 		return 0
 	}
 	return float64(a) / float64(b)
+}
+
+// x formats a ratio, or a dash when one side was not measured.
+func x(q float64) string {
+	if q == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", q)
 }
 
 func yes(ok bool) string {
@@ -40,9 +50,16 @@ func yes(ok bool) string {
 	return "**no**"
 }
 
+// peer returns the floor's or the CLI's name for a target of ours ("ours stdio
+// 2025-11-25" → "floor stdio 2025-11-25", "cli stdio 2025-11-25").
+func peer(name, who string) string { return who + strings.TrimPrefix(name, "ours") }
+
 func (r *report) print(w io.Writer, cfg benchConfig) {
-	fmt.Fprintf(w, "## mcpbench: modelslab-agents-mcp against the MCP floor\n\n")
-	fmt.Fprintf(w, "Machine: %d CPUs (%s), %s %s/%s. Loopback only; upstream in its own process. Run time %s.\n\n",
+	fmt.Fprintf(w, "## mcpbench: modelslab-agents-mcp against the MCP floor")
+	if r.cli {
+		fmt.Fprintf(w, " and the ModelsLab CLI")
+	}
+	fmt.Fprintf(w, "\n\nMachine: %d CPUs (%s), %s %s/%s. Loopback only; upstream in its own process. Run time %s.\n\n",
 		runtime.NumCPU(), cpuModel(), goVersion(), runtime.GOOS, runtime.GOARCH, r.elapsed.Round(time.Second))
 
 	if len(r.rt) > 0 {
@@ -58,54 +75,74 @@ func (r *report) print(w io.Writer, cfg benchConfig) {
 		r.printMemory(w)
 	}
 	if len(r.rt) > 0 && len(r.tput) > 0 && len(r.cold) > 0 && len(r.mem) > 0 {
-		r.printTargets(w)
+		r.printTargets(w, cfg)
 	}
 }
 
 func (r *report) printRoundTrip(w io.Writer, cfg benchConfig) {
-	fmt.Fprintf(w, "### Round trip: `agent-api-keys {\"action\":\"list\"}`, sequential, %d calls per target\n\n", cfg.n)
-	fmt.Fprintln(w, "| target | p50 | p99 | mean | server CPU/call | ours/floor p50 | ours/floor p99 | ours/direct p50 |")
-	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|")
-	direct := r.rt["direct HTTP (no MCP)"]
+	fmt.Fprintf(w, "### Round trip: one `tools/call` listing API keys, sequential, %d calls per target\n\n", cfg.n)
+	fmt.Fprintln(w, "| target | p50 | p99 | mean | server CPU/call | ours/floor p50 | ours/floor p99 | ours/CLI p50 | ours/CLI p99 |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 	row := func(name string) {
-		l := r.rt[name]
+		l, ok := r.rt[name]
+		if !ok {
+			return
+		}
 		cpu := "–"
 		if l.cpu > 0 {
 			cpu = us(l.cpu)
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |", name, us(l.p50), us(l.p99), us(l.mean), cpu)
-		if name == "ours stdio" || name == "ours HTTP" {
-			f := r.rt["floor"+name[len("ours"):]]
-			fmt.Fprintf(w, " %.2f× | %.2f× | %.2f× |\n", ratio(l.p50, f.p50), ratio(l.p99, f.p99), ratio(l.p50, direct.p50))
-		} else {
-			fmt.Fprintln(w, " | | |")
+		if !strings.HasPrefix(name, "ours ") {
+			fmt.Fprintln(w, " | | | |")
+			return
+		}
+		f, c := r.rt[peer(name, "floor")], r.rt[peer(name, "cli")]
+		fmt.Fprintf(w, " %s | %s | %s | %s |\n", x(ratio(l.p50, f.p50)), x(ratio(l.p99, f.p99)), x(ratio(l.p50, c.p50)), x(ratio(l.p99, c.p99)))
+	}
+	row(directTarget)
+	for _, era := range cfg.eras {
+		for _, kind := range kindOrder {
+			row(target(kind, era))
 		}
 	}
-	for _, name := range []string{"direct HTTP (no MCP)", "floor stdio", "ours stdio", "floor HTTP", "ours HTTP"} {
-		row(name)
-	}
+}
 
+// cell finds a throughput cell by target and caller count.
+func (r *report) cell(name string, callers int) (tputCell, bool) {
+	for _, c := range r.tput {
+		if c.kind == name && c.callers == callers {
+			return c, true
+		}
+	}
+	return tputCell{}, false
 }
 
 func (r *report) printThroughput(w io.Writer, cfg benchConfig) {
-	fmt.Fprintf(w, "\n### Throughput, %s per cell (a fresh server per cell; HTTP: one MCP client per caller; stdio: callers pipelined on one pipe)\n\n", cfg.duration)
-	fmt.Fprintln(w, "| server | callers | calls/s | p50 | p99 | upstream conns opened | upstream requests | RSS after |")
-	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprintf(w, "\n### Throughput, %s per cell, median of %d (a fresh server per cell; HTTP: one MCP client per caller; stdio: callers pipelined on one pipe)\n\n", cfg.duration, cfg.repeat)
+	fmt.Fprintln(w, "| server | callers | calls/s | ours/floor | ours/CLI | p50 | p99 | upstream conns opened | upstream requests | RSS after |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, c := range r.tput {
-		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %d | %d | %s |\n", c.kind, c.callers, c.perSec, us(c.lat.p50), us(c.lat.p99), c.conns, c.reqs, mib(c.rssAfter))
+		vf, vc := "", ""
+		if strings.HasPrefix(c.kind, "ours ") {
+			f, _ := r.cell(peer(c.kind, "floor"), c.callers)
+			p, _ := r.cell(peer(c.kind, "cli"), c.callers)
+			vf, vc = x(ratio(c.perSec, f.perSec)), x(ratio(c.perSec, p.perSec))
+		}
+		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %s | %s | %d | %d | %s |\n", c.kind, c.callers, c.perSec, vf, vc,
+			us(c.lat.p50), us(c.lat.p99), c.conns, c.reqs, mib(c.rssAfter))
 	}
-
 }
 
 func (r *report) printColdStart(w io.Writer, cfg benchConfig) {
-	fmt.Fprintf(w, "\n### Cold start: spawn → `initialize` → first `tools/list` answer over stdio, %d spawns\n\n", cfg.coldStarts)
-	fmt.Fprintln(w, "| server | median | p90 | min |")
-	fmt.Fprintln(w, "|---|--:|--:|--:|")
-	for _, name := range []string{"ours stdio", "floor stdio"} {
-		c := r.cold[name]
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", name, ms(c.median), ms(c.p90), ms(c.min))
+	fmt.Fprintf(w, "\n### Cold start: spawn → `initialize` → first `tools/list` answer over stdio, %d spawns, interleaved\n\n", cfg.coldStarts)
+	fmt.Fprintln(w, "| server | median | p90 | min | process CPU, median |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|")
+	for _, name := range kindOrder {
+		if c, ok := r.cold[name]; ok {
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", name, ms(c.median), ms(c.p90), ms(c.min), ms(c.cpu))
+		}
 	}
-
 }
 
 func (r *report) printMemory(w io.Writer) {
@@ -114,31 +151,51 @@ func (r *report) printMemory(w io.Writer) {
 	fmt.Fprintln(w, "|---|--:|--:|--:|")
 	after := map[string]int64{}
 	for _, c := range r.tput {
-		after[c.kind] = c.rssAfter // the last cell is the largest caller count
+		kind := c.kind[:strings.LastIndexByte(c.kind, ' ')] // drop the era
+		after[kind] = max(after[kind], c.rssAfter)
 	}
-	for _, name := range []string{"ours stdio", "floor stdio", "ours HTTP", "floor HTTP"} {
-		m := r.mem[name]
+	for _, name := range kindOrder {
+		m, ok := r.mem[name]
+		if !ok {
+			continue
+		}
 		per := "–"
 		if m.sessions > 0 {
 			per = fmt.Sprintf("%.1f KiB (%d sessions)", m.sessionBytes/1024, m.sessions)
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", name, mib(m.idleKB), mib(after[name]), per)
 	}
-
 }
 
-func (r *report) printTargets(w io.Writer) {
+// printTargets checks the targets of issue 12 (and the earlier absolute ones).
+func (r *report) printTargets(w io.Writer, cfg benchConfig) {
 	fmt.Fprintf(w, "\n### Targets\n\n")
 	fmt.Fprintln(w, "| target | measured | met |")
 	fmt.Fprintln(w, "|---|---|---|")
-	for _, t := range []string{"stdio", "HTTP"} {
-		o, f := r.rt["ours "+t], r.rt["floor "+t]
-		q := ratio(o.p50, f.p50)
-		fmt.Fprintf(w, "| round trip p50 ≤ 1.2× floor (%s) | %.2f× (%s vs %s) | %s |\n", t, q, us(o.p50), us(f.p50), yes(q <= 1.2))
+	for _, era := range cfg.eras {
+		for _, t := range []string{"stdio", "HTTP"} {
+			name := target("ours "+t, era)
+			o, f := r.rt[name], r.rt[peer(name, "floor")]
+			q50, q99 := ratio(o.p50, f.p50), ratio(o.p99, f.p99)
+			fmt.Fprintf(w, "| round trip p50 ≤ 1.05× floor, %s %s | %s (%s vs %s) | %s |\n", t, era, x(q50), us(o.p50), us(f.p50), yes(q50 <= 1.05))
+			fmt.Fprintf(w, "| round trip p99 ≤ 1.2× floor, %s %s | %s (%s vs %s) | %s |\n", t, era, x(q99), us(o.p99), us(f.p99), yes(q99 <= 1.2))
+		}
+	}
+	for _, c := range r.tput {
+		if !strings.HasPrefix(c.kind, "ours ") || (c.callers != 8 && c.callers != 32) {
+			continue
+		}
+		f, _ := r.cell(peer(c.kind, "floor"), c.callers)
+		q := ratio(c.perSec, f.perSec)
+		fmt.Fprintf(w, "| throughput ≥ 0.95× floor, %s, %d callers | %s (%.0f vs %.0f/s) | %s |\n", c.kind, c.callers, x(q), c.perSec, f.perSec, yes(q >= 0.95))
+		if p, ok := r.cell(peer(c.kind, "cli"), c.callers); ok {
+			q := ratio(c.perSec, p.perSec)
+			fmt.Fprintf(w, "| throughput ≥ 1.1× CLI, %s, %d callers | %s (%.0f vs %.0f/s) | %s |\n", c.kind, c.callers, x(q), c.perSec, p.perSec, yes(q >= 1.1))
+		}
 	}
 	connsOK, worst := true, ""
 	for _, c := range r.tput {
-		if c.kind[:4] != "ours" {
+		if !strings.HasPrefix(c.kind, "ours ") {
 			continue
 		}
 		if c.conns > int64(c.callers) {
@@ -148,9 +205,19 @@ func (r *report) printTargets(w io.Writer) {
 	}
 	fmt.Fprintf(w, "| upstream conns opened ≤ callers (ours, conns/callers per cell) | %s| %s |\n", worst, yes(connsOK))
 	cs := r.cold["ours stdio"].median
+	if c, ok := r.cold["cli stdio"]; ok {
+		fmt.Fprintf(w, "| cold start median ≤ CLI's | %s (%s vs %s) | %s |\n", x(ratio(cs, c.median)), ms(cs), ms(c.median), yes(cs <= c.median))
+		oc := r.cold["ours stdio"].cpu
+		fmt.Fprintf(w, "| cold start process CPU ≤ CLI's (less noisy) | %s (%s vs %s) | %s |\n", x(ratio(oc, c.cpu)), ms(oc), ms(c.cpu), yes(oc <= c.cpu))
+	}
 	fmt.Fprintf(w, "| cold start median < 20 ms | %s | %s |\n", ms(cs), yes(cs < 20*time.Millisecond))
-	idle := max(r.mem["ours stdio"].idleKB, r.mem["ours HTTP"].idleKB)
+	idle := r.mem["ours stdio"].idleKB
+	if c, ok := r.mem["cli stdio"]; ok {
+		fmt.Fprintf(w, "| idle RSS ≤ CLI's (stdio) | %s (%s vs %s) | %s |\n", x(ratio(idle, c.idleKB)), mib(idle), mib(c.idleKB), yes(idle <= c.idleKB))
+	}
+	idle = max(idle, r.mem["ours HTTP"].idleKB)
 	fmt.Fprintf(w, "| idle RSS < 15 MB (larger of stdio, HTTP) | %s | %s |\n", mib(idle), yes(idle*1024 < 15_000_000))
 	ps := r.mem["ours HTTP"].sessionBytes
 	fmt.Fprintf(w, "| < 50 KB per HTTP session | %.1f KiB | %s |\n", ps/1024, yes(ps < 50_000))
+	fmt.Fprintln(w, "\nAllocations per in-process call (target ≤ 1.5× the floor's): `go test ./tools -run '^$' -bench 'NoNetwork' -benchmem`.")
 }

@@ -66,7 +66,7 @@ func (s *Sandbox) updateProfile(c *call) response {
 	username, setUser := v.optional("username", 32, false)
 	about, setAbout := v.optional("about_me", 1000, true)
 	if setUser && !v.has("username") {
-		if !usernameRe.MatchString(username) {
+		if !usernameRe().MatchString(username) {
 			v.add("username", "The username field must only contain letters, numbers, dashes, and underscores.")
 		} else if other := s.byName[strings.ToLower(username)]; other != nil && other != c.acct {
 			v.add("username", "The username has already been taken.")
@@ -125,7 +125,7 @@ func (s *Sandbox) updateSocials(c *call) response {
 		}
 	}
 	if val, set := v.optional("discord", 64, true); set {
-		if val != "" && !v.has("discord") && !discordRe.MatchString(val) {
+		if val != "" && !v.has("discord") && !discordRe().MatchString(val) {
 			v.add("discord", "The discord field format is invalid.")
 		}
 		changes["discord"] = val

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -193,7 +194,7 @@ func (v *validator) number(k string) (val float64, set bool) {
 		s = strings.TrimSpace(str)
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if !numericRe.MatchString(s) || err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+	if !numericRe().MatchString(s) || err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 		v.add(k, "The "+label(k)+" field must be a number.")
 		return 0, false
 	}
@@ -266,16 +267,22 @@ func validURL(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !strings.ContainsAny(s, " \t\r\n")
 }
 
+// The patterns compile on first use: a server that never runs the sandbox
+// should not pay for them at start-up.
 var (
-	usernameRe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	usernameRe = lazyRegexp(`^[A-Za-z0-9_-]+$`)
 	// Discord handles: current usernames (2-32 of a-z 0-9 _ .) or legacy
 	// Name#1234 tags.
-	discordRe = regexp.MustCompile(`^(?:[A-Za-z0-9_.]{2,32}|[^#@:\x60\s]{2,32}#[0-9]{4})$`)
-	numericRe = regexp.MustCompile(`^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$`)
-	uuidRe    = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	discordRe = lazyRegexp(`^(?:[A-Za-z0-9_.]{2,32}|[^#@:\x60\s]{2,32}#[0-9]{4})$`)
+	numericRe = lazyRegexp(`^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$`)
+	uuidRe    = lazyRegexp(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 )
 
-func isUUID(s string) bool { return uuidRe.MatchString(s) }
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+func isUUID(s string) bool { return uuidRe().MatchString(s) }
 
 func contains(list []string, s string) bool {
 	for _, v := range list {
