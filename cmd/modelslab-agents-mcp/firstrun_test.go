@@ -11,7 +11,7 @@ import (
 )
 
 // bannerWords are the lines that promise a running server.
-var bannerWords = []string{"Sandbox mode", "demo account", "MCP endpoint", "Sandbox control plane"}
+var bannerWords = []string{"Sandbox mode", "demo account", "MCP endpoint", "Sandbox control plane", "Metrics:"}
 
 // Every start-up error comes before any banner: a taken port, a bad toolset, a
 // configuration that leaves no tool. The user sees the error alone.
@@ -29,6 +29,8 @@ func TestRunErrorsComeBeforeTheBanner(t *testing.T) {
 		{[]string{"http", "--sandbox", "--addr", addr}, "address already in use"},
 		{[]string{"sandbox", "--addr", addr}, "address already in use"},
 		{[]string{"http", "--addr", addr}, "address already in use"},
+		{[]string{"http", "--sandbox", "--addr", addr, "--metrics-addr", "127.0.0.1:0"}, "address already in use"},
+		{[]string{"stdio", "--sandbox", "--metrics-addr", "127.0.0.1:0", "--read-only", "--toolsets", "auth"}, "no tool left"},
 		{[]string{"stdio", "--sandbox", "--toolsets", "billing"}, `unknown toolset "billing"`},
 		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--toolsets", "billing"}, `unknown toolset "billing"`},
 		{[]string{"stdio", "--sandbox", "--read-only", "--toolsets", "auth"}, "no tool left"},

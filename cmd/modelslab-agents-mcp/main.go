@@ -138,10 +138,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	} else if w := cleartextWarning(cfg.baseURL); w != "" {
 		log.Warn().Str("base_url", cfg.baseURL).Msg(w)
 	}
+	// The metrics listener opens first but is announced with the rest of the
+	// banner, after every check that can fail.
+	var metricsURL string
 	if cfg.metricsAddr != "" {
 		opts.Metrics = server.NewMetrics(buildVersion(), buildCommit())
 		clientCfg.OnAttempt = opts.Metrics.ObserveUpstream
-		stopMetrics, err := serveMetrics(opts.Metrics, cfg.metricsAddr, log, stderr)
+		var stopMetrics func()
+		metricsURL, stopMetrics, err = serveMetrics(opts.Metrics, cfg.metricsAddr, log)
 		if err != nil {
 			return err
 		}
@@ -160,6 +164,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if sb != nil {
 			announceSandbox(stderr, sb, "")
 		}
+		announceMetrics(stderr, metricsURL)
 		log.Info().Str("base_url", opts.Client.BaseURL()).Bool("sandbox", sb != nil).Bool("token_from_env", cfg.token != "").Msg("serving MCP over stdio")
 		return ss.Serve(ctx, stdin, stdout)
 	}
@@ -186,6 +191,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if sb != nil {
 		announceSandbox(stderr, sb, base)
 	}
+	announceMetrics(stderr, metricsURL)
 	fmt.Fprintf(stderr, "MCP endpoint: %s/mcp\n", base)
 	fmt.Fprintf(stderr, "  health: %s/healthz, %s/readyz; stop: Ctrl-C or SIGTERM (in-flight calls finish first)\n", base, base)
 	if cfg.token != "" && !loopback {
@@ -232,13 +238,14 @@ func cleartextWarning(baseURL string) string {
 	return "the base URL is cleartext http:// on a host beyond loopback: passwords and bearer tokens would cross the network unencrypted; use https://"
 }
 
-// serveMetrics starts the metrics listener; the returned func stops it.
-func serveMetrics(m *server.Metrics, addr string, log zerolog.Logger, stderr io.Writer) (func(), error) {
+// serveMetrics starts the metrics listener and returns its URL; the returned
+// func stops it.
+func serveMetrics(m *server.Metrics, addr string, log zerolog.Logger) (string, func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("--metrics-addr: %w", err)
+		return "", nil, fmt.Errorf("--metrics-addr: %w", err)
 	}
-	fmt.Fprintf(stderr, "Metrics: http://%s/metrics\n", ln.Addr())
+	where := "http://" + displayAddr(addr, ln.Addr()) + "/metrics"
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -247,7 +254,14 @@ func serveMetrics(m *server.Metrics, addr string, log zerolog.Logger, stderr io.
 			log.Error().Err(err).Msg("metrics listener failed")
 		}
 	}()
-	return func() { cancel(); <-done }, nil
+	return where, func() { cancel(); <-done }, nil
+}
+
+// announceMetrics prints the metrics URL, when there is one.
+func announceMetrics(w io.Writer, url string) {
+	if url != "" {
+		fmt.Fprintf(w, "Metrics: %s\n", url)
+	}
 }
 
 func isLoopbackListener(ln net.Listener) bool {
@@ -279,17 +293,7 @@ func runSandbox(ctx context.Context, cfg *config, log zerolog.Logger, stderr io.
 	base := "http://" + displayAddr(cfg.addr, ln.Addr())
 	fmt.Fprintf(stderr, "Sandbox control plane: %s%s  (outbox: %s%s?email=...)\n", base, sandbox.APIPrefix, base, sandbox.OutboxPath)
 	fmt.Fprintf(stderr, "  demo account: email %s  password %s\n", d.Email, d.Password)
-	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	return server.ServePlain(ctx, ln, sb, 10*time.Second)
 }
 
 // healthcheck probes /healthz: the container image has no shell or curl.
