@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +107,46 @@ func TestDrainDelaySkippedOnInterrupt(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Serve waited out the drain delay after an interrupt")
+	}
+}
+
+// A client's spare connection that never carried a request (net/http's
+// Transport dials one whenever two requests overlap, as an elicitation answer
+// and its tool call do) must not hold up the drain: Shutdown alone waits 5s for
+// it, past this test's ShutdownTimeout, and Serve then fails.
+func TestDrainClosesUnusedConnections(t *testing.T) {
+	e := newEnv(t)
+	hs, err := NewHTTP(e.opts(), HTTPOptions{ShutdownTimeout: 2 * time.Second}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ctx, ln) }()
+
+	spare, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spare.Close()
+	// A request on another connection, answered: the server accepts in order,
+	// so by then it has accepted the spare one too and counts it as new.
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	if st, _, body := edgeDo(t, c, http.MethodGet, "http://"+ln.Addr().String()+"/healthz", nil, nil); st != http.StatusOK {
+		t.Fatalf("healthz: HTTP %d %s", st, body)
+	}
+
+	cancel(ErrInterrupted)
+	if err := <-done; err != nil {
+		t.Fatalf("Serve: %v (the drain waited for a connection that never sent a request)", err)
+	}
+	spare.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := spare.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("the unused connection is still open after the drain (read %d bytes, %v)", n, err)
 	}
 }

@@ -177,6 +177,9 @@ func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          log.New(s.log, "http: ", 0),
 	}
+	unused := &unusedConns{}
+	srv.ConnState = unused.track
+	srv.RegisterOnShutdown(unused.closeAll)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
