@@ -70,10 +70,10 @@ type Config struct {
 }
 
 // Attempt describes one HTTP attempt, as OnAttempt receives it. It carries no
-// id, token or body: Route is the path with its ids replaced by placeholders.
+// id, token or body: Route is the endpoint's path template from the contract table.
 type Attempt struct {
 	Method string
-	// Route is the path template, e.g. "/api-keys/{id}".
+	// Route is the path template, e.g. "/api-keys/{id}" (Endpoint.Path).
 	Route string
 	// Status is the HTTP status, 0 when no response came (network error, timeout).
 	Status   int
@@ -439,7 +439,7 @@ func (c *Client) attempt(ctx context.Context, req request, attempt int) (_ *resp
 
 func (c *Client) logAttempt(req request, attempt, status int, d time.Duration, requestID, failure string) {
 	if c.cfg.OnAttempt != nil {
-		c.cfg.OnAttempt(Attempt{Method: req.method, Route: routeTemplate(req.path), Status: status, Duration: d,
+		c.cfg.OnAttempt(Attempt{Method: req.method, Route: req.ep.Path, Status: status, Duration: d,
 			Retry: attempt > 0, RateLimited: status == http.StatusTooManyRequests})
 	}
 	ev := c.log.Debug()

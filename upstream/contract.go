@@ -30,7 +30,7 @@ type Shape struct {
 // against it (Result.Warnings); doctor does too.
 type Endpoint struct {
 	Method string
-	Path   string // with {id} or {uuid} for a path parameter
+	Path   string // with {id} or {invite_id} for a path parameter; also the route label of the metrics
 	Answer Shape
 }
 
@@ -141,7 +141,7 @@ var (
 	epUpdateMember       = &Endpoint{"PUT", "/teams/{id}", memberShape}
 	epRemoveMember       = &Endpoint{"DELETE", "/teams/{id}", messageShape}
 	epResendInvite       = &Endpoint{"POST", "/teams/{id}/resend-invite", messageShape}
-	epAcceptInvite       = &Endpoint{"POST", "/teams/invitations/{uuid}/accept", memberShape}
+	epAcceptInvite       = &Endpoint{"POST", "/teams/invitations/{invite_id}/accept", memberShape}
 	// GET /auth/scopes publishes the scope names; its items' shape is not
 	// documented (a name, or an object with one), so any item is accepted.
 	epListScopes = &Endpoint{"GET", "/auth/scopes", Shape{List: true}}
