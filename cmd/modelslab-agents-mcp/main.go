@@ -27,10 +27,12 @@ import (
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream/sandbox"
 )
 
-// Set at build time: go build -ldflags "-X main.version=v1.2.3 -X main.commit=abc123".
+// Set at build time: go build -ldflags "-X main.version=v1.2.3 -X main.commit=abc123
+// -X main.date=2026-01-02T15:04:05Z" (the Dockerfile and .goreleaser.yaml do).
 var (
 	version = "dev"
 	commit  = ""
+	date    = ""
 )
 
 func main() {
@@ -339,6 +341,28 @@ func buildCommit() string {
 	return c
 }
 
+// buildDate is the build time set at build time, else the commit time Go
+// recorded (a build from a checkout), else "unknown".
+func buildDate() string {
+	d := date
+	if d == "" {
+		if info, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range info.Settings {
+				if s.Key == "vcs.time" {
+					d = s.Value
+				}
+			}
+		}
+	}
+	if d == "" {
+		d = "unknown"
+	}
+	return d
+}
+
+// versionString is what `version` and --version print: enough for a bug
+// report (which build, from which commit, when, with which Go, on what).
 func versionString() string {
-	return fmt.Sprintf("modelslab-agents-mcp %s (commit %s, %s %s/%s)", version, buildCommit(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return fmt.Sprintf("modelslab-agents-mcp %s (commit %s, built %s, %s %s/%s)",
+		version, buildCommit(), buildDate(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

@@ -266,15 +266,16 @@ func runCmd(t *testing.T, args []string, getenv func(string) string) (stdout, st
 }
 
 func TestRunVersion(t *testing.T) {
-	oldV, oldC := version, commit
-	t.Cleanup(func() { version, commit = oldV, oldC })
-	version, commit = "v1.2.3-test", "abc1234"
+	oldV, oldC, oldD := version, commit, date
+	t.Cleanup(func() { version, commit, date = oldV, oldC, oldD })
+	version, commit, date = "v1.2.3-test", "abc1234", "2026-01-02T15:04:05Z"
 	for _, args := range [][]string{{"version"}, {"--version"}, {"http", "--version"}} {
 		out, errOut, err := runCmd(t, args, env())
 		if err != nil {
 			t.Fatalf("%q: %v", args, err)
 		}
-		for _, want := range []string{"modelslab-agents-mcp v1.2.3-test", "commit abc1234", runtime.Version(), runtime.GOOS + "/" + runtime.GOARCH} {
+		for _, want := range []string{"modelslab-agents-mcp v1.2.3-test", "commit abc1234", "built 2026-01-02T15:04:05Z",
+			runtime.Version(), runtime.GOOS + "/" + runtime.GOARCH} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%q printed %q, want %q in it", args, out, want)
 			}
@@ -283,11 +284,11 @@ func TestRunVersion(t *testing.T) {
 			t.Errorf("%q wrote to stderr: %q", args, errOut)
 		}
 	}
-	// Without -ldflags the commit comes from the build info, else "unknown".
-	commit = ""
+	// Without -ldflags the commit and date come from the build info, else "unknown".
+	commit, date = "", ""
 	out, _, _ := runCmd(t, []string{"version"}, env())
-	if !regexp.MustCompile(`\(commit \S+, go`).MatchString(out) {
-		t.Errorf("version without a commit: %q", out)
+	if !regexp.MustCompile(`\(commit \S+, built \S+, go`).MatchString(out) {
+		t.Errorf("version without a commit or date: %q", out)
 	}
 }
 
