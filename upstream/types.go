@@ -226,3 +226,61 @@ func intField(obj map[string]json.RawMessage, key string) (int64, bool) {
 	}
 	return n, true
 }
+
+// Checkout is what the server reads from a money answer that may send a
+// person to a Stripe Checkout page (payment-link, fund and subscription
+// create) or may need 3-D Secure. Result.Raw keeps the whole answer.
+type Checkout struct {
+	// URL is the page to send the person to ("" when the answer had none: a
+	// charge made at once with a card). URLField says where it was, e.g.
+	// "data.payment_url", "data.checkout.checkout_url".
+	URL, URLField string
+	// SessionID is the Checkout session (cs_…) that confirm-checkout takes.
+	SessionID string
+	// Replay is true for the first answer to the same Idempotency-Key again.
+	Replay bool
+	// RequiresAction is true for a 3-D Secure answer (HTTP 202, or a payment
+	// status "requires_action"): nothing was charged yet.
+	RequiresAction bool
+	// PaymentIntentID is the payment intent (pi_…) the answer named, if any.
+	PaymentIntentID string
+}
+
+// checkoutURLFields are the names a Checkout URL goes by: payment_url
+// (payment-link), checkout_url (subscription create), url (tolerated).
+var checkoutURLFields = [...]string{"payment_url", "checkout_url", "url"}
+
+func readCheckout(a *answer) Checkout {
+	co := Checkout{Replay: a.replay, RequiresAction: a.status == 202}
+	top, _ := objectFields(a.data)
+	// Where the fields may be: the data itself, or an object below it.
+	places := []struct {
+		at  string
+		obj map[string]json.RawMessage
+	}{{"data", top}}
+	for _, k := range []string{"checkout", "payment"} {
+		if sub, ok := objectFields(top[k]); ok {
+			places = append(places, struct {
+				at  string
+				obj map[string]json.RawMessage
+			}{"data." + k, sub})
+		}
+	}
+	for _, p := range places {
+		for _, f := range checkoutURLFields {
+			if s, ok := stringField(p.obj, f); ok && s != "" && co.URL == "" {
+				co.URL, co.URLField = s, p.at+"."+f
+			}
+		}
+		if s, ok := stringField(p.obj, "session_id"); ok && s != "" && co.SessionID == "" {
+			co.SessionID = s
+		}
+		if s, ok := stringField(p.obj, "payment_intent_id"); ok && s != "" && co.PaymentIntentID == "" {
+			co.PaymentIntentID = s
+		}
+		if s, ok := stringField(p.obj, "status"); ok && s == "requires_action" {
+			co.RequiresAction = true
+		}
+	}
+	return co
+}
