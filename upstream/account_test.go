@@ -73,14 +73,18 @@ type accountCall struct {
 }
 
 func accountCalls() []accountCall {
-	bg := func(f func(context.Context, *Client) (any, error)) func(context.Context, *Client) (any, error) { return f }
+	bg := func(f func(context.Context, *Client) (any, error)) func(context.Context, *Client) (any, error) {
+		return f
+	}
 	return []accountCall{
 		{"usage summary", bg(func(ctx context.Context, c *Client) (any, error) { return c.UsageSummary(ctx, tok) }), "GET", "/usage/summary", "", "", false},
 		{"usage products", bg(func(ctx context.Context, c *Client) (any, error) { return c.UsageProducts(ctx, tok) }), "GET", "/usage/products", "", "", false},
 		{"usage history", bg(func(ctx context.Context, c *Client) (any, error) {
 			return c.UsageHistory(ctx, tok, UsageHistoryQuery{From: "2026-01-01", To: "2026-01-31", Limit: 20})
 		}), "GET", "/usage/history", "from=2026-01-01&limit=20&to=2026-01-31", "", false},
-		{"usage history bare", bg(func(ctx context.Context, c *Client) (any, error) { return c.UsageHistory(ctx, tok, UsageHistoryQuery{}) }), "GET", "/usage/history", "", "", false},
+		{"usage history bare", bg(func(ctx context.Context, c *Client) (any, error) {
+			return c.UsageHistory(ctx, tok, UsageHistoryQuery{})
+		}), "GET", "/usage/history", "", "", false},
 		{"search models", bg(func(ctx context.Context, c *Client) (any, error) {
 			return c.SearchModels(ctx, tok, ModelSearchQuery{Search: "flux dev", Feature: "imagen", Provider: "black-forest-labs", ModelType: "text-to-image",
 				ModelSubcategory: "sdxl", BaseModel: "flux", Tags: "anime,realistic", Sort: "newest", PerPage: 10, Page: 2})
@@ -103,9 +107,13 @@ func accountCalls() []accountCall {
 		{"add payment method", bg(func(ctx context.Context, c *Client) (any, error) {
 			return c.AddPaymentMethod(ctx, tok, idem, AddPaymentMethodRequest{PaymentMethodID: "pm_1", MakeDefault: ptr(false)})
 		}), "POST", "/billing/payment-methods", "", `{"payment_method_id":"pm_1","make_default":false}`, true},
-		{"set default payment method", bg(func(ctx context.Context, c *Client) (any, error) { return c.SetDefaultPaymentMethod(ctx, tok, idem, "pm_1") }),
+		{"set default payment method", bg(func(ctx context.Context, c *Client) (any, error) {
+			return c.SetDefaultPaymentMethod(ctx, tok, idem, "pm_1")
+		}),
 			"PUT", "/billing/payment-methods/pm_1/default", "", "", true},
-		{"remove payment method", bg(func(ctx context.Context, c *Client) (any, error) { return c.RemovePaymentMethod(ctx, tok, idem, "pm_1") }),
+		{"remove payment method", bg(func(ctx context.Context, c *Client) (any, error) {
+			return c.RemovePaymentMethod(ctx, tok, idem, "pm_1")
+		}),
 			"DELETE", "/billing/payment-methods/pm_1", "", "", true},
 		{"billing info", bg(func(ctx context.Context, c *Client) (any, error) { return c.BillingInfo(ctx, tok) }), "GET", "/billing/info", "", "", false},
 		{"update billing info", bg(func(ctx context.Context, c *Client) (any, error) {
@@ -122,9 +130,13 @@ func accountCalls() []accountCall {
 		{"fund with card", bg(func(ctx context.Context, c *Client) (any, error) {
 			return c.FundWallet(ctx, tok, idem, FundRequest{Amount: 25, PaymentMethodID: ptr("pm_1")})
 		}), "POST", "/wallet/fund", "", `{"amount":25,"payment_method_id":"pm_1"}`, true},
-		{"fund without card", bg(func(ctx context.Context, c *Client) (any, error) { return c.FundWallet(ctx, tok, idem, FundRequest{Amount: 10}) }),
+		{"fund without card", bg(func(ctx context.Context, c *Client) (any, error) {
+			return c.FundWallet(ctx, tok, idem, FundRequest{Amount: 10})
+		}),
 			"POST", "/wallet/fund", "", `{"amount":10}`, true},
-		{"confirm wallet checkout", bg(func(ctx context.Context, c *Client) (any, error) { return c.ConfirmWalletCheckout(ctx, tok, idem, "cs_1") }),
+		{"confirm wallet checkout", bg(func(ctx context.Context, c *Client) (any, error) {
+			return c.ConfirmWalletCheckout(ctx, tok, idem, "cs_1")
+		}),
 			"POST", "/wallet/confirm-checkout", "", `{"session_id":"cs_1"}`, true},
 		{"auto-funding", bg(func(ctx context.Context, c *Client) (any, error) {
 			return c.SetAutoFunding(ctx, tok, idem, AutoFundingRequest{AutoChargeAmount: 20, ChargeThreshold: 5})
@@ -145,7 +157,9 @@ func accountCalls() []accountCall {
 		{"create subscription", bg(func(ctx context.Context, c *Client) (any, error) {
 			return c.CreateSubscription(ctx, tok, idem, SubscriptionCreate{PlanID: 2, SuccessURL: ptr("https://x.test/ok"), CancelURL: ptr("https://x.test/no")})
 		}), "POST", "/subscriptions", "", `{"plan_id":2,"success_url":"https://x.test/ok","cancel_url":"https://x.test/no"}`, true},
-		{"confirm subscription checkout", bg(func(ctx context.Context, c *Client) (any, error) { return c.ConfirmSubscriptionCheckout(ctx, tok, idem, "cs_2") }),
+		{"confirm subscription checkout", bg(func(ctx context.Context, c *Client) (any, error) {
+			return c.ConfirmSubscriptionCheckout(ctx, tok, idem, "cs_2")
+		}),
 			"POST", "/subscriptions/confirm-checkout", "", `{"session_id":"cs_2"}`, true},
 		{"subscription status", bg(func(ctx context.Context, c *Client) (any, error) { return c.SubscriptionStatus(ctx, tok, 7) }), "GET", "/subscriptions/7/status", "", "", false},
 		{"update subscription", bg(func(ctx context.Context, c *Client) (any, error) { return c.UpdateSubscription(ctx, tok, idem, 7, 3) }),
