@@ -34,3 +34,21 @@ func TestEveryContractEndpointIsRouted(t *testing.T) {
 		}
 	}
 }
+
+// The money state (ledger, invoices, catalogue use) is built on first use,
+// not by New: a server that never touches billing does not pay for it.
+func TestMoneyStateIsLazy(t *testing.T) {
+	s := New(Options{Seed: 1})
+	for _, u := range s.users {
+		if u.money != nil {
+			t.Fatalf("%s has money state after New", u.email)
+		}
+	}
+	demo := s.byEmail[demoEmail]
+	s.mu.Lock()
+	m := s.moneyOf(demo)
+	s.mu.Unlock()
+	if demo.balance != 25 || len(m.ledger) != 11 || len(m.invoices) != 3 || m.findSub(s.Demo().SubscriptionID) == nil {
+		t.Errorf("demo money: balance %v, %d ledger entries, %d invoices", demo.balance, len(m.ledger), len(m.invoices))
+	}
+}
