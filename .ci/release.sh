@@ -89,6 +89,8 @@ fi
 for bin in dist/modelslab-agents-mcp_linux_*/modelslab-agents-mcp; do
   file "$bin" | grep -q "statically linked" || fail "$bin is not static: $(file "$bin")"
 done
+file dist/bundle-darwin_darwin_all/modelslab-agents-mcp | grep -q "universal binary with 2 architectures" ||
+  fail "the bundle's macOS binary is not universal: $(file dist/bundle-darwin_darwin_all/modelslab-agents-mcp)"
 linux_bin=$(ls dist/modelslab-agents-mcp_linux_amd64*/modelslab-agents-mcp)
 "$linux_bin" version | tee "$work/version.txt"
 grep -qE "^modelslab-agents-mcp v${version} \(commit ${commit}, built [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]+Z, go[0-9.]+ linux/amd64\)$" "$work/version.txt" ||

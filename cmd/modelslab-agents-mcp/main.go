@@ -328,40 +328,27 @@ func healthcheck(ctx context.Context, addr string) error {
 func buildVersion() string { return version }
 
 // buildCommit is the commit set at build time, else the one Go recorded, else "unknown".
-func buildCommit() string {
-	c := commit
-	if c == "" {
-		if info, ok := debug.ReadBuildInfo(); ok {
-			for _, s := range info.Settings {
-				if s.Key == "vcs.revision" {
-					c = s.Value
-				}
-			}
-		}
-	}
-	if c == "" {
-		c = "unknown"
-	}
-	return c
-}
+func buildCommit() string { return stamped(commit, "vcs.revision") }
 
 // buildDate is the build time set at build time, else the commit time Go
 // recorded (a build from a checkout), else "unknown".
-func buildDate() string {
-	d := date
-	if d == "" {
+func buildDate() string { return stamped(date, "vcs.time") }
+
+// stamped is v when -ldflags set it, else the build setting key, else "unknown".
+func stamped(v, key string) string {
+	if v == "" {
 		if info, ok := debug.ReadBuildInfo(); ok {
 			for _, s := range info.Settings {
-				if s.Key == "vcs.time" {
-					d = s.Value
+				if s.Key == key {
+					v = s.Value
 				}
 			}
 		}
 	}
-	if d == "" {
-		d = "unknown"
+	if v == "" {
+		v = "unknown"
 	}
-	return d
+	return v
 }
 
 // versionString is what `version` and --version print: enough for a bug
