@@ -1,0 +1,36 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestOAuthFlagsRefuseContradictions(t *testing.T) {
+	long := strings.Repeat("k", 40)
+	for _, tc := range []struct {
+		args   []string
+		secret string
+		want   string // "" means accepted
+	}{
+		{[]string{"http", "--oauth"}, "", ""},
+		{[]string{"http", "--oauth"}, long, ""},
+		{[]string{"http", "--oauth", "--public-url", "https://agents.example.com"}, long, ""},
+		{[]string{"stdio", "--oauth"}, "", "for the http command"},
+		{[]string{"http", "--oauth", "--public-url", "https://agents.example.com"}, "", "needs MODELSLAB_SESSION_SECRET"},
+		{[]string{"http", "--oauth"}, "REPLACE-ME", "placeholder"},
+		{[]string{"http", "--oauth"}, "short-secret", "at least 32"},
+		{[]string{"http", "--oauth", "--public-url", "https://agents.example.com/mcp"}, long, "no path"},
+		{[]string{"http", "--public-url", "https://agents.example.com"}, long, "only apply with --oauth"},
+		{[]string{"http"}, "short-secret", ""}, // header mode keeps its old rules
+	} {
+		env := map[string]string{"MODELSLAB_SESSION_SECRET": tc.secret}
+		_, err := parseConfig(tc.args, func(k string) string { return env[k] }, io.Discard)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%v secret %q: refused: %v", tc.args, tc.secret, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%v secret %q: want an error with %q, got %v", tc.args, tc.secret, tc.want, err)
+		}
+	}
+}
