@@ -132,6 +132,7 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 			return nil, err
 		}
 		creds.oauth = as
+		opts.oauth = true
 	}
 	if len(opts.StateKey) == 0 {
 		opts.StateKey = hopts.SessionSecret // replicas then accept each other's confirmation states

@@ -194,3 +194,31 @@ func hiddenFields(page string) url.Values {
 	}
 	return v
 }
+
+// TestHTTPLoginResultsAreHonest: over HTTP without --oauth the token must be
+// whole (the client sends it back) and the result says so, pointing clients
+// that cannot set headers to --oauth; the default API key stays masked. With
+// --oauth the model sees no ModelsLab token at all.
+func TestHTTPLoginResultsAreHonest(t *testing.T) {
+	e := newEnv(t)
+	d := e.sb.Demo()
+	login := map[string]any{"action": "login", "email": d.Email, "password": d.Password}
+	srv := httpServer(t, e.opts(), HTTPOptions{}, false)
+	r := call(t, httpClient(t, srv, nil), "agent-auth", login)
+	tok, _ := r.data()["access_token"].(string)
+	key, _ := r.data()["api_key"].(string)
+	if r.isError || !strings.Contains(tok, "|") || strings.Contains(tok, "…") || !strings.Contains(key, "…") {
+		t.Fatalf("header mode login: token %q key %q", tok, key)
+	}
+	if !strings.Contains(r.text, "must send") || !strings.Contains(r.text, "--oauth") {
+		t.Fatalf("header mode note: %s", r.text)
+	}
+
+	osrv := httpServer(t, e.opts(), HTTPOptions{OAuth: &OAuthOptions{}}, true)
+	c := httpClient(t, osrv, map[string]string{"X-Agent-Token": string(e.demoToken(t))})
+	r = call(t, c, "agent-auth", login)
+	tok, _ = r.data()["access_token"].(string)
+	if r.isError || !strings.Contains(tok, "…") || !strings.Contains(r.text, "OAuth") {
+		t.Fatalf("oauth mode login: token %q: %s", tok, r.text)
+	}
+}

@@ -253,6 +253,9 @@ func internalErrorResult(tool, action string) *mcp.CallToolResult {
 // loginHint says how to get a token, naming agent-auth login only where this
 // server publishes it.
 func loginHint(d *Deps) string {
+	if d.OAuth {
+		return "this server uses OAuth: reconnect the MCP client so that it authorizes again (the person signs in with ModelsLab in the browser), or send a ModelsLab token in the `X-Agent-Token` header"
+	}
 	header := "send a bearer token in the `Authorization: Bearer <token>` (or `X-Agent-Token`) header"
 	if d.offers("agent-auth", "login") {
 		if d.HTTP {
@@ -302,6 +305,9 @@ func nextStepFor(d *Deps, tool, action string, e *upstream.APIError) string {
 		scope := e.RequiredScope
 		if scope == "" {
 			scope = "the scope this action needs"
+		}
+		if d.OAuth {
+			return fmt.Sprintf("the MCP client's authorization lacks the ModelsLab scope %s: authorize the client again asking for it (the consent page lists the scopes granted); do not retry the same call", scope)
 		}
 		if !auth("login") {
 			return fmt.Sprintf("this token lacks the scope %s: use a token that has it (%s); do not retry the same call", scope, loginHint(d))
