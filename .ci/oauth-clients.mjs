@@ -103,7 +103,9 @@ async function personWithChromium(authURL, clientName, viaSite) {
     } else {
       await page.fill('#email', email);
       await page.fill('#password', password);
-      await Promise.all([page.waitForURL(/\/oauth\/consent$/), page.click('#login')]);
+      await page.click('#login');
+      await page.waitForLoadState('domcontentloaded');
+      if (!/\/oauth\/consent$/.test(page.url())) throw new Error('no consent page after the login: ' + page.url() + ': ' + (await page.textContent('body')));
     }
     check((await page.textContent('#client')) === clientName, `${clientName}: Chromium shows the consent page`);
     await page.click('#allow');

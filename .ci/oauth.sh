@@ -43,6 +43,7 @@ done
 [ -n "$url" ] || { cat "$work/server.log"; echo "server did not start"; exit 1; }
 demo=$(grep -oE 'demo account: email [^ ]+  password [^ ]+' "$work/server.log" | head -1)
 export DEMO_EMAIL=$(echo "$demo" | awk '{print $4}') DEMO_PASSWORD=$(echo "$demo" | awk '{print $6}')
+[ -n "$DEMO_EMAIL" ] && [ -n "$DEMO_PASSWORD" ] || { cat "$work/server.log"; echo "no demo account in the banner"; exit 1; }
 export TLS_CERT="$work/cert.pem" TLS_KEY="$work/key.pem" CHROMIUM=$(command -v chromium)
 
 echo "-- TypeScript SDK, pages driven with form posts (DCR, CIMD)"
@@ -51,7 +52,7 @@ echo "-- TypeScript SDK, pages in headless Chromium (DCR, CIMD, Continue with Mo
 (cd "$work" && node oauth-clients.mjs "$url" chromium)
 
 # Nothing secret reached the log (its JSON lines; the banner prints the sandbox's made-up demo password on purpose).
-if grep '^{' "$work/server.log" | grep -E '[0-9]+\|[A-Za-z0-9]{20,}|mla_(at|rt|code)\.|'"$DEMO_PASSWORD" "$work/server.log"; then
+if grep '^{' "$work/server.log" | grep -E '[0-9]+\|[A-Za-z0-9]{20,}|mla_(at|rt|code)\.|'"$DEMO_PASSWORD"; then
   echo "a token or the password reached the server log"; exit 1
 fi
 echo "oauth: real clients passed"

@@ -204,6 +204,9 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	if as != nil {
+		guard.crossOrigin = oauth.CrossOrigin
+	}
 	s.handler = s.closeWhileDraining(guard.wrap(mux))
 	return s, nil
 }
@@ -339,6 +342,8 @@ func (s *HTTPServer) limitBody(next http.Handler) http.Handler {
 type originGuard struct {
 	origins map[string]bool // scheme://host[:port], lower case
 	hosts   map[string]bool // host without port, lower case
+	// crossOrigin, when set, names paths any Origin may call (--oauth).
+	crossOrigin func(path string) bool
 }
 
 func newOriginGuard(origins, hosts []string) (*originGuard, error) {
@@ -400,7 +405,7 @@ func (g *originGuard) wrap(next http.Handler) http.Handler {
 			http.Error(w, "forbidden: Host not allowed (see --allowed-hosts)", http.StatusForbidden)
 			return
 		}
-		if o := r.Header.Get("Origin"); o != "" && !g.originAllowed(o) {
+		if o := r.Header.Get("Origin"); o != "" && !g.originAllowed(o) && (g.crossOrigin == nil || !g.crossOrigin(r.URL.Path)) {
 			http.Error(w, "forbidden: Origin not allowed (see --allowed-origins)", http.StatusForbidden)
 			return
 		}

@@ -222,3 +222,34 @@ func TestHTTPLoginResultsAreHonest(t *testing.T) {
 		t.Fatalf("oauth mode login: token %q: %s", tok, r.text)
 	}
 }
+
+// TestOAuthEdgeOrigins: the forms post with the page's own Origin (a browser
+// sends `Origin: null` under Referrer-Policy no-referrer, which the guard
+// refuses, so the pages use same-origin); the callback and the token endpoint
+// take other origins; /mcp still refuses them.
+func TestOAuthEdgeOrigins(t *testing.T) {
+	e := newEnv(t)
+	srv := httpServer(t, e.opts(), HTTPOptions{OAuth: &OAuthOptions{}}, true)
+	res, err := http.Get(srv.URL + "/oauth/authorize?client_id=x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if rp := res.Header.Get("Referrer-Policy"); rp != "same-origin" {
+		t.Fatalf("pages' Referrer-Policy %q", rp)
+	}
+	for path, want := range map[string]int{"/oauth/token": 400, "/callback": 400, "/mcp": 403, "/oauth/login": 403} {
+		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(""))
+		req.Header.Set("Origin", "https://modelslab.com")
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != want || (want == 403 && !strings.Contains(string(b), "Origin")) && path == "/mcp" {
+			t.Errorf("%s from another origin: %d %s", path, res.StatusCode, b)
+		}
+	}
+}

@@ -64,6 +64,9 @@ type oauthConfig struct {
 	// allowInsecureMetadata: Client ID Metadata Documents over http and from
 	// loopback or private addresses; for tests only.
 	allowInsecureMetadata bool
+	// redisURL is the store replicas share (single-use codes, refresh-token
+	// reuse, revoked grants); empty: in memory, one replica.
+	redisURL string
 }
 
 // oauthFlags defines the authorization flags (issue 18): the server becomes its
@@ -71,6 +74,7 @@ type oauthConfig struct {
 func oauthFlags(fs *flag.FlagSet, o *oauthConfig, getenv func(string) string, envBool func(string) bool) {
 	fs.BoolVar(&o.enabled, "oauth", envBool("MODELSLAB_OAUTH"), "http: MCP authorization (OAuth 2.1) for clients that connect by URL: /mcp answers 401 and clients sign in with ModelsLab through this server's pages; header clients send their ModelsLab token as X-Agent-Token (MODELSLAB_OAUTH=1)")
 	fs.StringVar(&o.publicURL, "public-url", getenv("MODELSLAB_PUBLIC_URL"), "http --oauth: scheme://host[:port] clients reach the server at (issuer and resource URL behind a proxy; the same on every replica); default: http://<Host of the request> (MODELSLAB_PUBLIC_URL)")
+	fs.StringVar(&o.redisURL, "oauth-redis-url", getenv("MODELSLAB_OAUTH_REDIS_URL"), "http --oauth: redis://[:password@]host:port[/db] of a Redis or Valkey the replicas share, so that a code or an old refresh token replayed on another replica is refused and revocation reaches every replica; prefer the environment when it holds a password; default: in memory, one replica (MODELSLAB_OAUTH_REDIS_URL)")
 	fs.BoolVar(&o.allowInsecureMetadata, "oauth-allow-insecure-client-metadata", envBool("MODELSLAB_OAUTH_ALLOW_INSECURE_CLIENT_METADATA"), "http --oauth, TESTS ONLY: fetch Client ID Metadata Documents over http and from loopback or private addresses (MODELSLAB_OAUTH_ALLOW_INSECURE_CLIENT_METADATA=1)")
 }
 
@@ -81,8 +85,8 @@ const placeholderSecret = "REPLACE-ME"
 func checkOAuth(c *config) error {
 	o := &c.oauth
 	if !o.enabled {
-		if o.publicURL != "" || o.allowInsecureMetadata {
-			return fmt.Errorf("--public-url and --oauth-allow-insecure-client-metadata only apply with --oauth (MODELSLAB_OAUTH=1)")
+		if o.publicURL != "" || o.allowInsecureMetadata || o.redisURL != "" {
+			return fmt.Errorf("--public-url, --oauth-redis-url and --oauth-allow-insecure-client-metadata only apply with --oauth (MODELSLAB_OAUTH=1)")
 		}
 		return nil
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server"
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server/oauth"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream/sandbox"
 )
@@ -187,6 +188,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return fmt.Errorf("--oauth on an address beyond loopback needs --public-url (https://...): the issuer and the resource URL must be what clients reach, and the login page must not be served over cleartext")
 		}
 		hopts.OAuth = &server.OAuthOptions{PublicURL: cfg.oauth.publicURL, AllowInsecureClientMetadata: cfg.oauth.allowInsecureMetadata}
+		if cfg.oauth.redisURL != "" {
+			rs, err := oauth.NewRedisStore(ctx, cfg.oauth.redisURL)
+			if err != nil {
+				ln.Close()
+				return fmt.Errorf("--oauth-redis-url: %w", err)
+			}
+			defer rs.Close()
+			hopts.OAuth.Store = rs
+		} else if cfg.oauth.publicURL != "" {
+			log.Warn().Msg("--oauth without --oauth-redis-url: single-use codes, refresh-token reuse detection and revocation hold per replica only; behind a load balancer with several replicas, share a Redis or Valkey")
+		}
 		if cfg.oauth.publicURL != "" {
 			// The public name reaches this server through the proxy: allow it as Host and Origin.
 			u, _ := url.Parse(cfg.oauth.publicURL)

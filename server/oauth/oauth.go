@@ -161,6 +161,20 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc(PathConsent, s.serveConsent)
 }
 
+// CrossOrigin reports whether path is meant to be called from other origins,
+// so that the HTTP edge's Origin check (a defence of /mcp and of the forms)
+// must let it through: the metadata and the token, registration and
+// revocation endpoints read no cookie (browser-based clients call them), and
+// ModelsLab's site may post its answer to the callback, which its state and
+// the browser's cookie guard.
+func CrossOrigin(path string) bool {
+	switch path {
+	case PathToken, PathRegister, PathRevoke, PathSiteCallback:
+		return true
+	}
+	return strings.HasPrefix(path, "/.well-known/")
+}
+
 // base is the issuer: the public URL, else the request's own origin.
 func (s *Server) base(r *http.Request) string {
 	if s.cfg.PublicURL != "" {
