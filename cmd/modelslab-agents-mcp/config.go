@@ -78,7 +78,8 @@ func oauthFlags(fs *flag.FlagSet, o *oauthConfig, getenv func(string) string, en
 	fs.BoolVar(&o.allowInsecureMetadata, "oauth-allow-insecure-client-metadata", envBool("MODELSLAB_OAUTH_ALLOW_INSECURE_CLIENT_METADATA"), "http --oauth, TESTS ONLY: fetch Client ID Metadata Documents over http and from loopback or private addresses (MODELSLAB_OAUTH_ALLOW_INSECURE_CLIENT_METADATA=1)")
 }
 
-// placeholderSecret is the manifests' value of MODELSLAB_SESSION_SECRET.
+// placeholderSecret starts the manifests' value of MODELSLAB_SESSION_SECRET
+// (deploy/kubernetes/secret.yaml), which is long enough to pass the length check.
 const placeholderSecret = "REPLACE-ME"
 
 // checkOAuth refuses contradictory authorization settings.
@@ -104,8 +105,8 @@ func checkOAuth(c *config) error {
 		}
 	}
 	if len(c.sessionSecret) > 0 {
-		if strings.TrimSpace(string(c.sessionSecret)) == placeholderSecret {
-			return fmt.Errorf("MODELSLAB_SESSION_SECRET is the manifests' placeholder %s: set a random value (openssl rand -base64 48)", placeholderSecret)
+		if strings.HasPrefix(strings.TrimSpace(string(c.sessionSecret)), placeholderSecret) {
+			return fmt.Errorf("MODELSLAB_SESSION_SECRET is the manifests' placeholder (%s...): set a random value (openssl rand -base64 48)", placeholderSecret)
 		}
 		if len(c.sessionSecret) < 32 {
 			return fmt.Errorf("MODELSLAB_SESSION_SECRET is %d bytes: --oauth seals ModelsLab tokens with it, so it must be at least 32 (openssl rand -base64 48)", len(c.sessionSecret))
@@ -279,7 +280,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	fs.StringVar(&c.logFormat, "log-format", envOr("MODELSLAB_LOG_FORMAT", "auto"), "json, console, or auto: console when stderr is a terminal, json otherwise (MODELSLAB_LOG_FORMAT)")
 	fs.BoolVar(&c.readOnly, "read-only", envBool("MODELSLAB_READ_ONLY"), "publish and accept only actions that change nothing (MODELSLAB_READ_ONLY=1)")
 	fs.StringVar(&toolsets, "toolsets", getenv("MODELSLAB_TOOLSETS"), "comma list of auth, tokens, profile, api-keys, teams; empty means all (MODELSLAB_TOOLSETS)")
-	fs.BoolVar(&c.revealTokens, "reveal-tokens", envBool("MODELSLAB_REVEAL_TOKENS"), "stdio: return bearer tokens and the default API key of login and verify-email whole instead of masked (MODELSLAB_REVEAL_TOKENS=1)")
+	fs.BoolVar(&c.revealTokens, "reveal-tokens", envBool("MODELSLAB_REVEAL_TOKENS"), "return the default API key of login and verify-email whole instead of masked, and over stdio the bearer token too (over http it is always whole without --oauth, always masked with it) (MODELSLAB_REVEAL_TOKENS=1)")
 	fs.BoolVar(&c.sandbox, "sandbox", envBool("MODELSLAB_SANDBOX"), "use the embedded offline control plane with a demo account (MODELSLAB_SANDBOX=1)")
 	fs.StringVar(&c.addr, "addr", envOr("MODELSLAB_ADDR", defAddr), "listen address of http, and of sandbox (whose default is 127.0.0.1:8090); the address healthcheck probes; port 0 picks a free port (MODELSLAB_ADDR)")
 	fs.StringVar(&origins, "allowed-origins", getenv("MODELSLAB_ALLOWED_ORIGINS"), "http: comma list of browser origins allowed besides loopback, e.g. https://app.example.com; their hosts are allowed as Host too (MODELSLAB_ALLOWED_ORIGINS)")
