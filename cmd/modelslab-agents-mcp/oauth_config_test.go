@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"strings"
 	"testing"
@@ -35,5 +36,17 @@ func TestOAuthFlagsRefuseContradictions(t *testing.T) {
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("%v secret %q: want an error with %q, got %v", tc.args, tc.secret, tc.want, err)
 		}
+	}
+}
+
+// TestOAuthBeyondLoopbackNeedsPublicURL: a server reached over the network
+// must know the address clients use, and must not serve the sign-in page on a
+// guessed cleartext one.
+func TestOAuthBeyondLoopbackNeedsPublicURL(t *testing.T) {
+	env := map[string]string{}
+	err := run(context.Background(), []string{"http", "--sandbox", "--oauth", "--addr", "0.0.0.0:0"},
+		func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--public-url") {
+		t.Fatalf("--oauth on 0.0.0.0 without --public-url: %v", err)
 	}
 }

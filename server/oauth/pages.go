@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -13,7 +14,10 @@ label{display:block;margin:.8rem 0 .2rem}input[type=email],input[type=password]{
 button{margin:1rem .5rem 0 0;padding:.5rem 1rem}.err{color:#a3261b}.note{color:#555;font-size:.9rem}
 ul{padding-left:1.2rem}code{font-size:.85rem}hr{margin:1.5rem 0;border:0;border-top:1px solid #ddd}`
 
-var pages = template.Must(template.New("").Parse(`
+// pages are parsed on first use: a server without --oauth pays nothing at start.
+var pages = sync.OnceValue(func() *template.Template { return template.Must(template.New("").Parse(pagesText)) })
+
+const pagesText = `
 {{define "head"}}<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>{{.}} · modelslab-agents-mcp</title><style>` + pageStyle + `</style></head><body>{{end}}
 
@@ -47,7 +51,7 @@ var pages = template.Must(template.New("").Parse(`
 <button id="allow" type="submit" name="decision" value="allow">Allow</button>
 <button id="deny" type="submit" name="decision" value="deny">Deny</button></form>
 <p class="note">Only allow applications you started yourself.</p></body></html>{{end}}
-`))
+`
 
 // secureHeaders: no framing (clickjacking of the consent), no inline script,
 // no caching, no referrer.
@@ -66,7 +70,7 @@ func secureHeaders(w http.ResponseWriter) {
 func (s *Server) errorPage(w http.ResponseWriter, status int, msg string) {
 	secureHeaders(w)
 	w.WriteHeader(status)
-	_ = pages.ExecuteTemplate(w, "error", msg)
+	_ = pages().ExecuteTemplate(w, "error", msg)
 }
 
 func redirectHost(raw string) string {
@@ -91,7 +95,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, status int, r
 	siteOK = siteOK && s.siteURL(r) != ""
 	secureHeaders(w)
 	w.WriteHeader(status)
-	_ = pages.ExecuteTemplate(w, "login", map[string]any{
+	_ = pages().ExecuteTemplate(w, "login", map[string]any{
 		"Req": req, "View": v, "Sealed": sealed, "CSRF": csrf, "SiteOK": siteOK, "Base": s.base(r),
 		"RedirectHost": redirectHost(req.RedirectURI),
 		"PathSite":     PathSite, "PathLogin": PathLogin, "PathResend": PathResend,
@@ -110,7 +114,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request, c consent) 
 	csrf := s.csrf(w, r)
 	secureHeaders(w)
 	w.WriteHeader(http.StatusOK)
-	_ = pages.ExecuteTemplate(w, "consent", map[string]any{
+	_ = pages().ExecuteTemplate(w, "consent", map[string]any{
 		"Req": c.Req, "Email": c.Email, "Scopes": scopes, "Until": until.UTC().Format("2 Jan 2006 15:04 UTC"),
 		"RedirectHost": redirectHost(c.Req.RedirectURI), "CSRF": csrf, "PathConsent": PathConsent,
 	})
