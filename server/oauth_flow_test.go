@@ -138,10 +138,28 @@ func TestOAuthFlowToToolCall(t *testing.T) {
 	if !strings.HasPrefix(last, "Bearer ") || strings.Contains(last, tk.Access) || !strings.Contains(last, "|") {
 		t.Fatalf("upstream got %q: not the sealed ModelsLab token", last)
 	}
-	// The grant's scopes are ModelsLab's: a write outside them is refused upstream.
-	got = call(t, c, "agent-profile", map[string]any{"action": "update", "name": "Someone"})
-	if !got.isError || !strings.Contains(got.text, "profile:write") {
-		t.Fatalf("write outside the grant's scopes: %s", got.text)
+	// The grant's scopes are ModelsLab's: a write outside them is refused
+	// upstream, and the answer is the step-up challenge (403 insufficient_scope)
+	// naming what the grant holds plus what is missing.
+	req0, _ := http.NewRequest("POST", srv.URL+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"agent-profile",`+
+		`"arguments":{"action":"update","name":"Someone"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",`+
+		`"io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}}}`))
+	for k, v := range map[string]string{"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+		"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "agent-profile", "Authorization": "Bearer " + tk.Access} {
+		req0.Header.Set(k, v)
+	}
+	res0, err := http.DefaultClient.Do(req0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b0, _ := io.ReadAll(res0.Body)
+	res0.Body.Close()
+	if ch := res0.Header.Get("WWW-Authenticate"); res0.StatusCode != 403 || !strings.Contains(ch, `error="insufficient_scope"`) ||
+		!strings.Contains(ch, `scope="profile:read tokens:read profile:write"`) {
+		t.Fatalf("write outside the grant's scopes: %d %s %s", res0.StatusCode, ch, b0)
+	}
+	if got := call(t, c, "agent-profile", getProfile); got.isError {
+		t.Fatalf("the session after a step-up challenge: %s", got.text)
 	}
 	// 7. Logout through the tool ends the grant: the same token is refused at the edge.
 	got = call(t, c, "agent-auth", map[string]any{"action": "logout"})

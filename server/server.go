@@ -17,6 +17,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server/oauth"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools/browserlogin"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
@@ -118,6 +119,9 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 	if debugEnabled(opts.Logger) {
 		sopts = append(sopts, mcpserver.WithLogger(slog.New(zerolog.NewSlogHandler(opts.Logger))))
 	}
+	if opts.oauth {
+		hooks.AddAfterCallTool(stepUpOnInsufficientScope)
+	}
 	lean := leanCallSchemas(ts)
 	hooks.AddAfterListTools(lean.publish)
 	sopts = append(sopts, mcpserver.WithHooks(hooks))
@@ -198,6 +202,28 @@ func (p publishedSchemas) publish(_ context.Context, _ any, _ *mcp.ListToolsRequ
 		if raw, ok := p[res.Tools[i].Name]; ok {
 			res.Tools[i].RawInputSchema = raw
 		}
+	}
+}
+
+// stepUpOnInsufficientScope (--oauth) asks for the 403 step-up challenge
+// when a call failed because the grant lacks a ModelsLab scope.
+func stepUpOnInsufficientScope(ctx context.Context, _ any, _ *mcp.CallToolRequest, result any) {
+	res, ok := result.(*mcp.CallToolResult)
+	if !ok || res == nil || !res.IsError || res.StructuredContent == nil {
+		return
+	}
+	raw, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		return
+	}
+	var body struct {
+		Error struct {
+			Code          string `json:"code"`
+			RequiredScope string `json:"required_scope"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(raw, &body) == nil && body.Error.Code == "insufficient_scope" {
+		oauth.RequireScope(ctx, body.Error.RequiredScope)
 	}
 }
 

@@ -134,7 +134,9 @@ type errorInfo struct {
 	Fields     map[string][]string `json:"fields,omitempty"`
 	RetryAfter int                 `json:"retry_after_seconds,omitempty"`
 	RequestID  string              `json:"request_id,omitempty"`
-	NextStep   string              `json:"next_step,omitempty"`
+	// RequiredScope is the scope an insufficient_scope answer asked for.
+	RequiredScope string `json:"required_scope,omitempty"`
+	NextStep      string `json:"next_step,omitempty"`
 }
 
 // errorResult explains a failure to the model: what happened, and the one next
@@ -178,6 +180,9 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		info.NextStep = loginHint(d)
 	case errors.As(err, &ae):
 		info.Kind, info.Status, info.Code, info.RequestID = "upstream", ae.Status, ae.Code, ae.RequestID
+		if ae.Code == "insufficient_scope" {
+			info.RequiredScope = ae.RequiredScope
+		}
 		info.Message = fmt.Sprintf("ModelsLab answered HTTP %d", ae.Status)
 		if ae.Code != "" {
 			info.Message += " " + ae.Code

@@ -48,7 +48,9 @@ func (s *Server) Protect(next http.Handler) http.Handler {
 			s.challenge(w, r, "invalid_token", msg)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), grantKey{}, g)))
+		su := &stepUp{}
+		ctx := context.WithValue(context.WithValue(r.Context(), grantKey{}, g), stepUpKey{}, su)
+		next.ServeHTTP(&stepUpWriter{ResponseWriter: w, su: su, granted: g.Scope, meta: s.resourceMetadataURL(r)}, r.WithContext(ctx))
 	})
 }
 
