@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -14,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server/oauth"
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server/oauth/oauthtest"
 )
 
 // TestOAuthFlowToToolCall drives what a client that knows only the URL does:
@@ -97,7 +97,7 @@ func TestOAuthFlowToToolCall(t *testing.T) {
 		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"},
 		"resource": {prm.Resource}, "scope": {"profile:read tokens:read"}}
 	_, page := get(asm.Authorize + "?" + q.Encode())
-	form := hiddenFields(page)
+	form := oauthtest.FormFields(page)
 	d := e.sb.Demo()
 	form.Set("email", d.Email)
 	form.Set("password", d.Password)
@@ -108,7 +108,7 @@ func TestOAuthFlowToToolCall(t *testing.T) {
 	if !strings.Contains(page, "Flow Test") || !strings.Contains(page, "127.0.0.1:33418") || !strings.Contains(page, "profile:read") {
 		t.Fatalf("consent page: %s", page)
 	}
-	form = hiddenFields(page)
+	form = oauthtest.FormFields(page)
 	form.Set("decision", "allow")
 	r := post(oauth.PathConsent, form)
 	back, _ := url.Parse(r.Header.Get("Location"))
@@ -199,18 +199,6 @@ func TestOAuthHeaderClients(t *testing.T) {
 	if res.StatusCode != 401 {
 		t.Fatalf("a ModelsLab token as bearer with --oauth: %d", res.StatusCode)
 	}
-}
-
-var hiddenFieldRE = regexp.MustCompile(`name="(csrf|req)" value="([^"]*)"`)
-
-func hiddenFields(page string) url.Values {
-	v := url.Values{}
-	for _, m := range hiddenFieldRE.FindAllStringSubmatch(page, -1) {
-		if v.Get(m[1]) == "" {
-			v.Set(m[1], html.UnescapeString(m[2]))
-		}
-	}
-	return v
 }
 
 // TestHTTPLoginResultsAreHonest: over HTTP without --oauth the token must be

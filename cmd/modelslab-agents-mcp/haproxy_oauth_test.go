@@ -15,7 +15,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"html"
 	"io"
 	"net"
 	"net/http"
@@ -31,6 +30,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server/oauth/oauthtest"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream/sandbox"
 )
 
@@ -81,14 +81,14 @@ func TestOAuthReplicasBehindHAProxy(t *testing.T) {
 	q := url.Values{"response_type": {"code"}, "client_id": {reg.ClientID}, "redirect_uri": {redirect}, "state": {"s"},
 		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}, "resource": {public + "/mcp"}}
 	page := browse(t, browser, "GET", public+"/oauth/authorize?"+q.Encode(), nil)
-	form := formFields(page.body)
+	form := oauthtest.FormFields(page.body)
 	form.Set("email", sb.Demo().Email)
 	form.Set("password", sb.Demo().Password)
 	if r := browse(t, browser, "POST", public+"/oauth/login", form); r.status != http.StatusSeeOther {
 		t.Fatalf("login through the load balancer: %d %s", r.status, r.body)
 	}
 	page = browse(t, browser, "GET", public+"/oauth/consent", nil)
-	form = formFields(page.body)
+	form = oauthtest.FormFields(page.body)
 	form.Set("decision", "allow")
 	back, _ := url.Parse(browse(t, browser, "POST", public+"/oauth/consent", form).location)
 	code := back.Query().Get("code")
@@ -113,11 +113,11 @@ func TestOAuthReplicasBehindHAProxy(t *testing.T) {
 	// A second grant, the code used once: r1's token works on r2, and refresh
 	// rotation holds across replicas.
 	page = browse(t, browser, "GET", public+"/oauth/authorize?"+q.Encode(), nil)
-	form = formFields(page.body)
+	form = oauthtest.FormFields(page.body)
 	form.Set("email", sb.Demo().Email)
 	form.Set("password", sb.Demo().Password)
 	browse(t, browser, "POST", public+"/oauth/login", form)
-	form = formFields(browse(t, browser, "GET", public+"/oauth/consent", nil).body)
+	form = oauthtest.FormFields(browse(t, browser, "GET", public+"/oauth/consent", nil).body)
 	form.Set("decision", "allow")
 	back, _ = url.Parse(browse(t, browser, "POST", public+"/oauth/consent", form).location)
 	exchange.Set("code", back.Query().Get("code"))
@@ -206,18 +206,6 @@ func browse(t *testing.T, c *http.Client, method, u string, form url.Values) pag
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return page{res.StatusCode, res.Header.Get("Location"), string(b)}
-}
-
-var formFieldRE = regexp.MustCompile(`name="(csrf|req)" value="([^"]*)"`)
-
-func formFields(body string) url.Values {
-	v := url.Values{}
-	for _, m := range formFieldRE.FindAllStringSubmatch(body, -1) {
-		if v.Get(m[1]) == "" {
-			v.Set(m[1], html.UnescapeString(m[2]))
-		}
-	}
-	return v
 }
 
 func postJSON(t *testing.T, u, body string, out any) {

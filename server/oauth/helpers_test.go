@@ -1,18 +1,15 @@
 package oauth
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +17,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server/oauth/oauthtest"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools/browserlogin"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream/sandbox"
@@ -139,18 +137,6 @@ func (e *env) register(redirects ...string) string {
 	return out.ClientID
 }
 
-var hiddenRE = regexp.MustCompile(`name="(csrf|req)" value="([^"]*)"`)
-
-func hidden(page string) url.Values {
-	v := url.Values{}
-	for _, m := range hiddenRE.FindAllStringSubmatch(page, -1) {
-		if v.Get(m[1]) == "" {
-			v.Set(m[1], html.UnescapeString(m[2]))
-		}
-	}
-	return v
-}
-
 func challengeOf(verifier string) string {
 	sum := sha256.Sum256([]byte(verifier))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
@@ -175,7 +161,7 @@ func (e *env) signIn(clientID, redirect string, extra url.Values) *url.URL {
 	if page.status != 200 {
 		e.t.Fatalf("authorize: %d %s", page.status, page.body)
 	}
-	f := hidden(page.body)
+	f := oauthtest.FormFields(page.body)
 	d := e.sb.Demo()
 	f.Set("email", d.Email)
 	f.Set("password", d.Password)
@@ -192,7 +178,7 @@ func (e *env) consent(decision string) *url.URL {
 	if page.status != 200 || !strings.Contains(page.body, "Test Client") {
 		e.t.Fatalf("consent page: %d %s", page.status, page.body)
 	}
-	f := hidden(page.body)
+	f := oauthtest.FormFields(page.body)
 	f.Set("decision", decision)
 	res := e.do(e.browser, "POST", PathConsent, f)
 	if res.status != http.StatusFound {
@@ -234,4 +220,3 @@ func (e *env) callMCP(access string, hdr ...string) resp {
 	return e.do(http.DefaultClient, "POST", "/mcp", url.Values{}, hdr...)
 }
 
-var _ = context.Background

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server/oauth/oauthtest"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 )
 
@@ -239,7 +240,7 @@ func TestCSRFAndForgedState(t *testing.T) {
 	redirect := "http://127.0.0.1:7777/cb"
 	cid := e.register(redirect)
 	page := e.do(e.browser, "GET", e.authorizeURL(cid, redirect, nil), nil)
-	f := hidden(page.body)
+	f := oauthtest.FormFields(page.body)
 	d := e.sb.Demo()
 	f.Set("email", d.Email)
 	f.Set("password", d.Password)
@@ -286,7 +287,7 @@ func TestSiteFlow(t *testing.T) {
 	if !strings.Contains(page.body, `id="site"`) {
 		t.Fatal("no Continue with ModelsLab on a loopback server")
 	}
-	f := hidden(page.body)
+	f := oauthtest.FormFields(page.body)
 	r := e.do(e.browser, "POST", PathSite, url.Values{"csrf": f["csrf"], "req": f["req"]})
 	site := e.do(e.browser, "GET", r.header.Get("Location"), nil)
 	if site.status != 200 {
@@ -328,7 +329,7 @@ func TestLoginErrorsShownWithNextStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := e.do(e.browser, "GET", e.authorizeURL(cid, redirect, nil), nil)
-	f := hidden(page.body)
+	f := oauthtest.FormFields(page.body)
 	f.Set("email", e.sb.Demo().Email)
 	f.Set("password", "wrong-password")
 	r := e.do(e.browser, "POST", PathLogin, f)

@@ -38,14 +38,22 @@ func tokenError(w http.ResponseWriter, status int, code, desc string) {
 	writeJSON(w, status, oauthError{code, desc})
 }
 
-func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
+// readForm accepts a POST of a form of at most 64 KiB, or answers the error.
+func readForm(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method != http.MethodPost {
 		methodNotAllowed(w, "POST")
-		return
+		return false
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		tokenError(w, http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
+		return false
+	}
+	return true
+}
+
+func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
+	if !readForm(w, r) {
 		return
 	}
 	if r.URL.Query().Get("code") != "" || r.URL.Query().Get("refresh_token") != "" || r.URL.Query().Get("code_verifier") != "" {
@@ -92,16 +100,9 @@ func (s *Server) exchangeCode(w http.ResponseWriter, r *http.Request) {
 	}
 	// Checked last, so that a request that fails the checks above (no
 	// verifier) cannot burn someone else's code.
-	first, err := s.store.Use(r.Context(), "code:"+c.ID, codeTTL+time.Minute)
-	if err != nil {
-		tokenError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the server could not record the code's use; try again")
-		return
-	}
-	if !first {
-		// A replayed code: whoever redeemed it first may be an attacker, so the
-		// grant's tokens go too (RFC 6749 §4.1.2, OAuth 2.1 §4.1.3).
-		s.RevokeGrant(r.Context(), c.Grant)
-		tokenError(w, http.StatusBadRequest, "invalid_grant", "the code was already used; the tokens issued for it are revoked")
+	// A replayed code: whoever redeemed it first may be an attacker, so the
+	// grant's tokens go too (RFC 6749 §4.1.2, OAuth 2.1 §4.1.3).
+	if !s.useOnce(w, r, "code:"+c.ID, codeTTL+time.Minute, c.Grant, "the code was already used; the tokens issued for it are revoked") {
 		return
 	}
 	s.issue(w, r, refreshToken{Grant: c.Grant, ClientID: c.Req.ClientID, Audience: c.Req.Resource, Scope: c.Req.Scope,
@@ -158,19 +159,29 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, http.StatusBadRequest, "invalid_grant", "the grant was revoked; authorize again")
 		return
 	}
-	first, err := s.store.Use(r.Context(), "rt:"+rt.ID, time.Unix(rt.UpstreamExpires, 0).Sub(s.now())+time.Minute)
-	if err != nil {
-		tokenError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the server could not record the refresh; try again")
-		return
-	}
-	if !first {
-		// Rotation: an old refresh token used again means two parties hold the
-		// chain; end the grant (OAuth 2.1 §4.3.1).
-		s.RevokeGrant(r.Context(), rt.Grant)
-		tokenError(w, http.StatusBadRequest, "invalid_grant", "the refresh token was already used; the grant is revoked, authorize again")
+	// Rotation: an old refresh token used again means two parties hold the
+	// chain; end the grant (OAuth 2.1 §4.3.1).
+	if !s.useOnce(w, r, "rt:"+rt.ID, time.Unix(rt.UpstreamExpires, 0).Sub(s.now())+time.Minute, rt.Grant,
+		"the refresh token was already used; the grant is revoked, authorize again") {
 		return
 	}
 	s.issue(w, r, rt)
+}
+
+// useOnce marks a single-use value used; a second use revokes its grant. It
+// answers the error itself and reports whether to go on.
+func (s *Server) useOnce(w http.ResponseWriter, r *http.Request, id string, ttl time.Duration, grant, reused string) bool {
+	first, err := s.store.Use(r.Context(), id, ttl)
+	if err != nil {
+		tokenError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the server could not record the use; try again")
+		return false
+	}
+	if !first {
+		s.RevokeGrant(r.Context(), grant)
+		tokenError(w, http.StatusBadRequest, "invalid_grant", reused)
+		return false
+	}
+	return true
 }
 
 // issue answers with a new access token and a new refresh token of the grant.
@@ -199,13 +210,7 @@ func (s *Server) issue(w http.ResponseWriter, _ *http.Request, g refreshToken) {
 // serveRevoke is RFC 7009: an access or refresh token ends its whole grant,
 // and the ModelsLab token sealed in it is logged out. Always 200.
 func (s *Server) serveRevoke(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		methodNotAllowed(w, "POST")
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		tokenError(w, http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
+	if !readForm(w, r) {
 		return
 	}
 	tok := r.PostForm.Get("token")
