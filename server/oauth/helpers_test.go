@@ -219,4 +219,3 @@ func (e *env) callMCP(access string, hdr ...string) resp {
 	}
 	return e.do(http.DefaultClient, "POST", "/mcp", url.Values{}, hdr...)
 }
-
