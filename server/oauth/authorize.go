@@ -38,6 +38,7 @@ type authRequest struct {
 // consent is the signed-in person waiting at the consent page: sealed into a
 // cookie, never into a URL.
 type consent struct {
+	ID              string      `json:"j"`
 	Req             authRequest `json:"q"`
 	Upstream        string      `json:"u"`
 	UpstreamExpires int64       `json:"x,omitempty"`
@@ -320,6 +321,7 @@ func (s *Server) serveResend(w http.ResponseWriter, r *http.Request) {
 // the consent page, so no URL carries anything.
 func (s *Server) toConsent(w http.ResponseWriter, r *http.Request, c consent) {
 	c.Expires = s.now().Add(formTTL).Unix()
+	c.ID = randomID()
 	v, err := s.seal.seal("consent", c)
 	if err != nil {
 		s.errorPage(w, http.StatusInternalServerError, "Something went wrong; connect again.")
@@ -430,6 +432,12 @@ func (s *Server) serveConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setCookie(w, r, cookieConsent, "", "/oauth/", -1)
+	// One decision per sign-in: a replayed consent (the back button, a copied
+	// cookie) mints no second code.
+	if first, err := s.store.Use(r.Context(), "consent:"+c.ID, formTTL+time.Minute); err != nil || !first {
+		s.errorPage(w, http.StatusBadRequest, "This sign-in was already answered. Go back to the application and connect again.")
+		return
+	}
 	if r.PostFormValue("decision") != "allow" {
 		// The ModelsLab token minted for this grant is of no further use.
 		if _, err := s.cfg.Client.Logout(r.Context(), upstream.Token(c.Upstream)); err != nil {

@@ -266,6 +266,23 @@ func TestCSRFAndForgedState(t *testing.T) {
 	if r := e.do(e.newBrowser(), "GET", PathSiteCallback+"?"+url.Values{"state": {st}, "access_token": {"1|x"}}.Encode(), nil); r.status != 400 {
 		t.Fatalf("state from another browser: %d", r.status)
 	}
+	// A consent answered twice (the same cookie posted again) mints one code only.
+	f2 := oauthtest.FormFields(e.do(e.browser, "GET", e.authorizeURL(cid, redirect, nil), nil).body)
+	f2.Set("email", d.Email)
+	f2.Set("password", d.Password)
+	e.do(e.browser, "POST", PathLogin, f2)
+	consentCookie := ""
+	for _, c := range e.browser.Jar.Cookies(mustURL(e.srv.URL + PathConsent)) {
+		if c.Name == cookieConsent {
+			consentCookie = c.Value
+		}
+	}
+	e.consent("allow")
+	cf := oauthtest.FormFields(e.do(e.browser, "GET", e.authorizeURL(cid, redirect, nil), nil).body)
+	cf.Set("decision", "allow")
+	if r := e.do(e.browser, "POST", PathConsent, cf, "Cookie", cookieConsent+"="+consentCookie+"; "+cookieCSRF+"="+csrfCookie(e)); r.status != 400 {
+		t.Fatalf("consent replayed: %d %s", r.status, r.header.Get("Location"))
+	}
 	// Consent without having signed in.
 	if r := e.do(e.newBrowser(), "POST", PathConsent, url.Values{"decision": {"allow"}}); r.status != 400 {
 		t.Fatalf("consent without sign-in: %d", r.status)
@@ -397,3 +414,14 @@ func TestPublicAddr(t *testing.T) {
 }
 
 func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+func mustURL(s string) *url.URL { u, _ := url.Parse(s); return u }
+
+func csrfCookie(e *env) string {
+	for _, c := range e.browser.Jar.Cookies(mustURL(e.srv.URL + "/")) {
+		if c.Name == cookieCSRF {
+			return c.Value
+		}
+	}
+	return ""
+}
