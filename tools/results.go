@@ -312,7 +312,7 @@ func nextStepFor(d *Deps, tool, action string, e *upstream.APIError) string {
 			scope = "the scope this action needs"
 		}
 		if d.OAuth {
-			return fmt.Sprintf("the MCP client's authorization lacks the ModelsLab scope %s: authorize the client again asking for it (the consent page lists the scopes granted); do not retry the same call", scope)
+			return fmt.Sprintf("the credential of this call lacks the ModelsLab scope %s: a client signed in through OAuth authorizes again asking for it (the consent page lists the scopes granted), a client sending X-Agent-Token needs a token that has it; do not retry the same call", scope)
 		}
 		if !auth("login") {
 			return fmt.Sprintf("this token lacks the scope %s: use a token that has it (%s); do not retry the same call", scope, loginHint(d))
