@@ -259,3 +259,28 @@ func TestOAuthEdgeOrigins(t *testing.T) {
 		}
 	}
 }
+
+// TestInstructionsPerTransport: what the instructions promise about the token
+// holds on the transport that sends them.
+func TestInstructionsPerTransport(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		name          string
+		opts          func(*Options)
+		http          bool
+		want, notWant string
+	}{
+		{"stdio", func(*Options) {}, false, "the session then uses the new token", "remembers no credential"},
+		{"http", func(*Options) {}, true, "remembers no credential between requests", "the session then uses the new token"},
+		{"oauth", func(o *Options) { o.oauth = true }, true, "Authorization is OAuth", "the session then uses the new token"},
+		{"http read-only", func(o *Options) { o.ReadOnly = true }, true, "each request's Authorization", "MODELSLAB_AGENT_TOKEN"},
+		{"oauth read-only", func(o *Options) { o.ReadOnly, o.oauth = true, true }, true, "OAuth authorization", "MODELSLAB_AGENT_TOKEN"},
+	} {
+		opts := e.opts()
+		tc.opts(&opts)
+		got := instructionsFor(opts, tc.http)
+		if !strings.Contains(got, tc.want) || strings.Contains(got, tc.notWant) || strings.Contains(got, "%!") {
+			t.Errorf("%s:\n%s", tc.name, got)
+		}
+	}
+}

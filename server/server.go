@@ -147,9 +147,17 @@ func instructionsFor(opts Options, overHTTP bool) string {
 	out := fmt.Sprintf(instructions, auth)
 	if opts.ReadOnly || (len(opts.Toolsets) > 0 && !slices.Contains(opts.Toolsets, "auth")) {
 		out = `This server manages a ModelsLab account through the Agent Control Plane.
-It does not publish agent-auth login here (read-only mode or toolsets): calls use the token the server was started with (MODELSLAB_AGENT_TOKEN) or, over HTTP, the request's Authorization header.
+It does not publish agent-auth login here (read-only mode or toolsets): %s
 Every tool takes an "action" parameter; each action's other parameters are listed in the tool's schema.
 Errors say what went wrong and the next step; nothing is sent to ModelsLab when the input is invalid.`
+		from := "calls use the token the server was started with (MODELSLAB_AGENT_TOKEN)."
+		switch {
+		case opts.oauth:
+			from = "calls use the MCP client's OAuth authorization (the person signed in with ModelsLab in the browser), or a ModelsLab token in the X-Agent-Token header."
+		case overHTTP:
+			from = "calls use the ModelsLab token in each request's Authorization: Bearer (or X-Agent-Token) header."
+		}
+		out = fmt.Sprintf(out, from)
 	}
 	if opts.Outbox != nil {
 		out += "\nSANDBOX MODE (offline, made-up data): emails are not sent; the results of signup, resend-verification, forgot-password and team invitations carry the code in a note, and the resource " +
