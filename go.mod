@@ -4,6 +4,7 @@ go 1.25.5
 
 require (
 	github.com/go-resty/resty/v2 v2.17.2
+	github.com/gomodule/redigo v1.9.3
 	github.com/mark3labs/mcp-go v1.2.1
 	github.com/mattn/go-isatty v0.0.20
 	github.com/modelcontextprotocol/go-sdk v1.8.0

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server/oauth"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 )
 
@@ -54,9 +55,15 @@ type requestCredentials struct {
 	// MODELSLAB_AGENT_TOKEN, or what a browser login adopted. It stands in for
 	// a missing header.
 	local *processCredentials
+	// oauth, with --oauth, ends a request's grant when its ModelsLab token is
+	// logged out through a tool.
+	oauth *oauth.Server
 }
 
 func (r requestCredentials) Token(ctx context.Context) upstream.Token {
+	if g, ok := oauth.GrantFrom(ctx); ok {
+		return g.Token
+	}
 	if tok, ok := ctx.Value(tokenKey{}).(upstream.Token); ok && tok != "" {
 		return tok
 	}
@@ -82,6 +89,9 @@ func (r requestCredentials) hasLocalUser() bool { return r.local != nil }
 
 // Drop forgets the local token once it is revoked; a header's is the caller's.
 func (r requestCredentials) Drop(ctx context.Context, tok upstream.Token) {
+	if g, ok := oauth.GrantFrom(ctx); ok && g.Token == tok && r.oauth != nil {
+		r.oauth.RevokeGrant(ctx, g.ID) // logout through a tool ends the grant, not only its ModelsLab token
+	}
 	if r.local != nil {
 		r.local.Drop(ctx, tok)
 	}
@@ -91,6 +101,20 @@ func (r requestCredentials) Drop(ctx context.Context, tok upstream.Token) {
 // so the token is always the current request's.
 func withRequestToken(ctx context.Context, r *http.Request) context.Context {
 	if tok := tokenFromHeaders(r.Header); tok != "" {
+		return context.WithValue(ctx, tokenKey{}, tok)
+	}
+	return ctx
+}
+
+// withGrantOrAgentToken is the context function with --oauth: the grant that
+// oauth.Protect found for the request's access token, else X-Agent-Token. The
+// Authorization header is never read as a ModelsLab token: it carries only
+// this server's access tokens.
+func withGrantOrAgentToken(ctx context.Context, r *http.Request) context.Context {
+	if g, ok := oauth.GrantFrom(r.Context()); ok {
+		return oauth.WithGrant(ctx, g)
+	}
+	if tok := upstream.Token(strings.TrimSpace(r.Header.Get("X-Agent-Token"))); tok != "" {
 		return context.WithValue(ctx, tokenKey{}, tok)
 	}
 	return ctx

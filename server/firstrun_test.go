@@ -229,7 +229,7 @@ func TestInstructionsFollowTheConfiguration(t *testing.T) {
 	} {
 		opts := e.opts()
 		tc.opts(&opts)
-		got := instructionsFor(opts)
+		got := instructionsFor(opts, false)
 		if strings.Contains(got, `"login" (email, password)`) != tc.login {
 			t.Errorf("%+v: login named = %v, want %v:\n%s", opts, !tc.login, tc.login, got)
 		}

@@ -17,6 +17,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server/oauth"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools/browserlogin"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
@@ -36,7 +37,9 @@ type Options struct {
 	ReadOnly bool
 	// Toolsets limits the published tools; empty means all.
 	Toolsets []string
-	// RevealTokens returns bearer tokens whole over stdio (HTTP always does).
+	// RevealTokens returns bearer tokens and the default API key whole. Over
+	// HTTP without OAuth a new token is whole regardless (the caller must send
+	// it back); with OAuth it is always masked.
 	RevealTokens bool
 	// EnvToken is MODELSLAB_AGENT_TOKEN: the starting token over stdio, and the
 	// fallback over HTTP when the server listens on loopback only.
@@ -61,22 +64,32 @@ type Options struct {
 	// pending login when it drains).
 	browserLogin *browserlogin.Manager
 
+	// oauth says HTTP runs with --oauth (set by NewHTTP).
+	oauth bool
+
 	// Outbox, set in sandbox mode only, publishes the sandbox's outbox as MCP
 	// resources (OutboxURI).
 	Outbox Outbox
 }
 
 const instructions = `This server manages a ModelsLab account through the Agent Control Plane.
-Authenticate first: agent-auth action "browser-login" (the person logs in on the ModelsLab page; no password in the chat) or "login" (email, password) — the session then uses the new token for every other tool.
+%s
 A new account needs agent-auth "signup", then "verify-email" with the code from the email.
 Every tool takes an "action" parameter; each action's other parameters are listed in the tool's schema.
 Errors say what went wrong and the next step; nothing is sent to ModelsLab when the input is invalid.`
 
+// How authentication works, per transport: what the instructions promise
+// must hold there.
+const (
+	authStdio = `Authenticate first: agent-auth action "browser-login" (the person logs in on the ModelsLab page; no password in the chat) or "login" (email, password) — the session then uses the new token for every other tool.`
+	authHTTP  = `Over HTTP this server remembers no credential between requests: each request must carry a ModelsLab token in the Authorization: Bearer (or X-Agent-Token) header, which the MCP client sets. agent-auth "login" returns the token whole for the client to send back in that header; the model cannot make the client do it, so a client that connects by URL only needs a server started with --oauth.`
+	authOAuth = `Authorization is OAuth: the MCP client signed the person in with ModelsLab in the browser, and every call uses that grant; no login through the tools is needed. agent-auth "logout" ends the grant (the client then authorizes again).`
+)
+
 // newMCPServer builds the mcp-go server with the published tools.
 func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpserver.MCPServer, error) {
-	reveal := opts.RevealTokens || overHTTP // over HTTP the caller must send the token back
 	deps := tools.Deps{
-		Client: opts.Client, Creds: creds, RevealTokens: reveal, HTTP: overHTTP, Logger: opts.Logger,
+		Client: opts.Client, Creds: creds, RevealTokens: opts.RevealTokens, HTTP: overHTTP, OAuth: opts.oauth, Logger: opts.Logger,
 		ObserveCall: opts.Metrics.callObserver(),
 	}
 	addBrowserLogin(&deps, opts, creds)
@@ -93,7 +106,7 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 	}
 	sopts := []mcpserver.ServerOption{
 		mcpserver.WithToolCapabilities(false),
-		mcpserver.WithInstructions(instructionsFor(opts)),
+		mcpserver.WithInstructions(instructionsFor(opts, overHTTP)),
 		// Our handlers turn panics into tool results; this catches the rest of mcp-go's path.
 		mcpserver.WithRecovery(),
 	}
@@ -105,6 +118,9 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 	// are only wanted when debugging.
 	if debugEnabled(opts.Logger) {
 		sopts = append(sopts, mcpserver.WithLogger(slog.New(zerolog.NewSlogHandler(opts.Logger))))
+	}
+	if opts.oauth {
+		hooks.AddAfterCallTool(stepUpOnInsufficientScope)
 	}
 	lean := leanCallSchemas(ts)
 	hooks.AddAfterListTools(lean.publish)
@@ -120,13 +136,28 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 // instructionsFor adapts the instructions to what is published: without
 // agent-auth's writes there is no login to point to, and in sandbox mode the
 // outbox is where the emails are.
-func instructionsFor(opts Options) string {
-	out := instructions
+func instructionsFor(opts Options, overHTTP bool) string {
+	auth := authStdio
+	switch {
+	case opts.oauth:
+		auth = authOAuth
+	case overHTTP:
+		auth = authHTTP
+	}
+	out := fmt.Sprintf(instructions, auth)
 	if opts.ReadOnly || (len(opts.Toolsets) > 0 && !slices.Contains(opts.Toolsets, "auth")) {
 		out = `This server manages a ModelsLab account through the Agent Control Plane.
-It does not publish agent-auth login here (read-only mode or toolsets): calls use the token the server was started with (MODELSLAB_AGENT_TOKEN) or, over HTTP, the request's Authorization header.
+It does not publish agent-auth login here (read-only mode or toolsets): %s
 Every tool takes an "action" parameter; each action's other parameters are listed in the tool's schema.
 Errors say what went wrong and the next step; nothing is sent to ModelsLab when the input is invalid.`
+		from := "calls use the token the server was started with (MODELSLAB_AGENT_TOKEN)."
+		switch {
+		case opts.oauth:
+			from = "calls use the MCP client's OAuth authorization (the person signed in with ModelsLab in the browser), or a ModelsLab token in the X-Agent-Token header."
+		case overHTTP:
+			from = "calls use the ModelsLab token in each request's Authorization: Bearer (or X-Agent-Token) header."
+		}
+		out = fmt.Sprintf(out, from)
 	}
 	if opts.Outbox != nil {
 		out += "\nSANDBOX MODE (offline, made-up data): emails are not sent; the results of signup, resend-verification, forgot-password and team invitations carry the code in a note, and the resource " +
@@ -179,6 +210,28 @@ func (p publishedSchemas) publish(_ context.Context, _ any, _ *mcp.ListToolsRequ
 		if raw, ok := p[res.Tools[i].Name]; ok {
 			res.Tools[i].RawInputSchema = raw
 		}
+	}
+}
+
+// stepUpOnInsufficientScope (--oauth) asks for the 403 step-up challenge
+// when a call failed because the grant lacks a ModelsLab scope.
+func stepUpOnInsufficientScope(ctx context.Context, _ any, _ *mcp.CallToolRequest, result any) {
+	res, ok := result.(*mcp.CallToolResult)
+	if !ok || res == nil || !res.IsError || res.StructuredContent == nil {
+		return
+	}
+	raw, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		return
+	}
+	var body struct {
+		Error struct {
+			Code          string `json:"code"`
+			RequiredScope string `json:"required_scope"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(raw, &body) == nil && body.Error.Code == "insufficient_scope" {
+		oauth.RequireScope(ctx, body.Error.RequiredScope)
 	}
 }
 

@@ -134,7 +134,9 @@ type errorInfo struct {
 	Fields     map[string][]string `json:"fields,omitempty"`
 	RetryAfter int                 `json:"retry_after_seconds,omitempty"`
 	RequestID  string              `json:"request_id,omitempty"`
-	NextStep   string              `json:"next_step,omitempty"`
+	// RequiredScope is the scope an insufficient_scope answer asked for.
+	RequiredScope string `json:"required_scope,omitempty"`
+	NextStep      string `json:"next_step,omitempty"`
 }
 
 // errorResult explains a failure to the model: what happened, and the one next
@@ -178,6 +180,9 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		info.NextStep = loginHint(d)
 	case errors.As(err, &ae):
 		info.Kind, info.Status, info.Code, info.RequestID = "upstream", ae.Status, ae.Code, ae.RequestID
+		if ae.Code == "insufficient_scope" {
+			info.RequiredScope = ae.RequiredScope
+		}
 		info.Message = fmt.Sprintf("ModelsLab answered HTTP %d", ae.Status)
 		if ae.Code != "" {
 			info.Message += " " + ae.Code
@@ -253,6 +258,9 @@ func internalErrorResult(tool, action string) *mcp.CallToolResult {
 // loginHint says how to get a token, naming agent-auth login only where this
 // server publishes it.
 func loginHint(d *Deps) string {
+	if d.OAuth {
+		return "this server uses OAuth: reconnect the MCP client so that it authorizes again (the person signs in with ModelsLab in the browser), or send a ModelsLab token in the `X-Agent-Token` header"
+	}
 	header := "send a bearer token in the `Authorization: Bearer <token>` (or `X-Agent-Token`) header"
 	if d.offers("agent-auth", "login") {
 		if d.HTTP {
@@ -302,6 +310,9 @@ func nextStepFor(d *Deps, tool, action string, e *upstream.APIError) string {
 		scope := e.RequiredScope
 		if scope == "" {
 			scope = "the scope this action needs"
+		}
+		if d.OAuth {
+			return fmt.Sprintf("the credential of this call lacks the ModelsLab scope %s: a client signed in through OAuth authorizes again asking for it (the consent page lists the scopes granted), a client sending X-Agent-Token needs a token that has it; do not retry the same call", scope)
 		}
 		if !auth("login") {
 			return fmt.Sprintf("this token lacks the scope %s: use a token that has it (%s); do not retry the same call", scope, loginHint(d))

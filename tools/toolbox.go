@@ -41,11 +41,17 @@ type Deps struct {
 	// metrics). action is as the caller sent it: the observer must check it.
 	// outcome is "ok", "panic" or the error kind of the result.
 	ObserveCall func(tool, action, outcome string, d time.Duration)
-	// RevealTokens returns bearer tokens whole in results; otherwise they are masked.
+	// RevealTokens returns bearer tokens and the default API key whole in
+	// results; otherwise they are masked. Over HTTP without OAuth the token of
+	// login, verify-email, refresh and switch-account is whole regardless: the
+	// caller must send it back.
 	RevealTokens bool
 	// HTTP selects the wording of authentication hints: over HTTP the caller sends
 	// a header, over stdio the server keeps the token.
-	HTTP   bool
+	HTTP bool
+	// OAuth (HTTP with --oauth): calls use the client's grant, never a token a
+	// tool returned, so new ModelsLab tokens are always shown masked.
+	OAuth  bool
 	Logger zerolog.Logger
 
 	// Browser login and confirmations (issue 11).

@@ -51,6 +51,68 @@ type config struct {
 	confirmDestructive string
 	// doctor
 	jsonOut bool
+	// Authorization (issue 18): see oauthFlags.
+	oauth oauthConfig
+}
+
+// oauthConfig is the --oauth block (issue 18). Kept apart from the other flags
+// so that its definitions (oauthFlags) and checks (checkOAuth) move as one.
+type oauthConfig struct {
+	enabled bool
+	// publicURL is the issuer and the resource's origin behind a proxy.
+	publicURL string
+	// allowInsecureMetadata: Client ID Metadata Documents over http and from
+	// loopback or private addresses; for tests only.
+	allowInsecureMetadata bool
+	// redisURL is the store replicas share (single-use codes, refresh-token
+	// reuse, revoked grants); empty: in memory, one replica.
+	redisURL string
+}
+
+// oauthFlags defines the authorization flags (issue 18): the server becomes its
+// own OAuth 2.1 authorization server, with ModelsLab's login as its login page.
+func oauthFlags(fs *flag.FlagSet, o *oauthConfig, getenv func(string) string, envBool func(string) bool) {
+	fs.BoolVar(&o.enabled, "oauth", envBool("MODELSLAB_OAUTH"), "http: MCP authorization (OAuth 2.1) for clients that connect by URL: /mcp answers 401 and clients sign in with ModelsLab through this server's pages; header clients send their ModelsLab token as X-Agent-Token (MODELSLAB_OAUTH=1)")
+	fs.StringVar(&o.publicURL, "public-url", getenv("MODELSLAB_PUBLIC_URL"), "http --oauth: scheme://host[:port] clients reach the server at (issuer and resource URL behind a proxy; the same on every replica); default: http://<Host of the request> (MODELSLAB_PUBLIC_URL)")
+	fs.StringVar(&o.redisURL, "oauth-redis-url", getenv("MODELSLAB_OAUTH_REDIS_URL"), "http --oauth: redis://[:password@]host:port[/db] of a Redis or Valkey the replicas share, so that a code or an old refresh token replayed on another replica is refused and revocation reaches every replica; prefer the environment when it holds a password; default: in memory, one replica (MODELSLAB_OAUTH_REDIS_URL)")
+	fs.BoolVar(&o.allowInsecureMetadata, "oauth-allow-insecure-client-metadata", envBool("MODELSLAB_OAUTH_ALLOW_INSECURE_CLIENT_METADATA"), "http --oauth, TESTS ONLY: fetch Client ID Metadata Documents over http and from loopback or private addresses (MODELSLAB_OAUTH_ALLOW_INSECURE_CLIENT_METADATA=1)")
+}
+
+// placeholderSecret starts the manifests' value of MODELSLAB_SESSION_SECRET
+// (deploy/kubernetes/secret.yaml), which is long enough to pass the length check.
+const placeholderSecret = "REPLACE-ME"
+
+// checkOAuth refuses contradictory authorization settings.
+func checkOAuth(c *config) error {
+	o := &c.oauth
+	if !o.enabled {
+		if o.publicURL != "" || o.allowInsecureMetadata || o.redisURL != "" {
+			return fmt.Errorf("--public-url, --oauth-redis-url and --oauth-allow-insecure-client-metadata only apply with --oauth (MODELSLAB_OAUTH=1)")
+		}
+		return nil
+	}
+	if c.command != "http" {
+		return fmt.Errorf("--oauth is for the http command: over stdio the client starts the server, and the token comes from MODELSLAB_AGENT_TOKEN or agent-auth")
+	}
+	if o.publicURL != "" {
+		u, err := url.Parse(o.publicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
+			return fmt.Errorf("--public-url %q: want scheme://host[:port] with no path, e.g. https://agents.example.com", o.publicURL)
+		}
+		o.publicURL = u.Scheme + "://" + u.Host
+		if len(c.sessionSecret) == 0 {
+			return fmt.Errorf("--oauth with --public-url needs MODELSLAB_SESSION_SECRET (at least 32 bytes, the same on every replica): the tokens are sealed with it, and a random one would make each replica refuse the others' tokens")
+		}
+	}
+	if len(c.sessionSecret) > 0 {
+		if strings.HasPrefix(strings.TrimSpace(string(c.sessionSecret)), placeholderSecret) {
+			return fmt.Errorf("MODELSLAB_SESSION_SECRET is the manifests' placeholder (%s...): set a random value (openssl rand -base64 48)", placeholderSecret)
+		}
+		if len(c.sessionSecret) < 32 {
+			return fmt.Errorf("MODELSLAB_SESSION_SECRET is %d bytes: --oauth seals ModelsLab tokens with it, so it must be at least 32 (openssl rand -base64 48)", len(c.sessionSecret))
+		}
+	}
+	return nil
 }
 
 // commands are the subcommands, in the order help lists them.
@@ -60,7 +122,8 @@ var commands = []struct{ name, args, summary, detail string }{
 			"The token comes from MODELSLAB_AGENT_TOKEN or from a login through agent-auth; stdout carries only the protocol."},
 	{"http", "[flags]", "serve streamable HTTP at /mcp (plus /healthz, /readyz)",
 		"Serves MCP over streamable HTTP at http://ADDR/mcp, with /healthz (alive) and /readyz (503 while draining).\n" +
-			"Each request carries its own token (Authorization: Bearer or X-Agent-Token). Ctrl-C or SIGTERM drains in-flight calls and exits."},
+			"Each request carries its own token (Authorization: Bearer or X-Agent-Token); with --oauth, clients that know only the URL\n" +
+			"authorize with OAuth 2.1 and the person signs in with ModelsLab on this server's pages. Ctrl-C or SIGTERM drains in-flight calls and exits."},
 	{"sandbox", "[flags]", "run the offline control plane alone, for other clients",
 		"Serves the embedded offline control plane alone at http://ADDR/api/agents/v1 (default port 8090),\n" +
 			"with its outbox at /sandbox/outbox?email=... Nothing leaves this machine."},
@@ -89,7 +152,8 @@ const envText = `Environment:
   MODELSLAB_READ_ONLY=1, MODELSLAB_TOOLSETS, MODELSLAB_REVEAL_TOKENS=1, MODELSLAB_ADDR,
   MODELSLAB_ALLOWED_ORIGINS, MODELSLAB_ALLOWED_HOSTS, MODELSLAB_METRICS_ADDR, MODELSLAB_DRAIN_DELAY,
   MODELSLAB_MAX_SESSIONS, MODELSLAB_RATE_LIMIT, MODELSLAB_RATE_BURST, MODELSLAB_TRUSTED_PROXIES,
-  MODELSLAB_SITE_URL, MODELSLAB_NO_BROWSER=1, MODELSLAB_CONFIRM_DESTRUCTIVE: the same as the flags below.
+  MODELSLAB_SITE_URL, MODELSLAB_NO_BROWSER=1, MODELSLAB_CONFIRM_DESTRUCTIVE, MODELSLAB_OAUTH=1, MODELSLAB_PUBLIC_URL:
+  the same as the flags below.
 `
 
 // printUsage writes the help: the whole of it for topic "", else one command's.
@@ -217,7 +281,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	fs.StringVar(&c.logFormat, "log-format", envOr("MODELSLAB_LOG_FORMAT", "auto"), "json, console, or auto: console when stderr is a terminal, json otherwise (MODELSLAB_LOG_FORMAT)")
 	fs.BoolVar(&c.readOnly, "read-only", envBool("MODELSLAB_READ_ONLY"), "publish and accept only actions that change nothing (MODELSLAB_READ_ONLY=1)")
 	fs.StringVar(&toolsets, "toolsets", getenv("MODELSLAB_TOOLSETS"), "comma list of auth, tokens, profile, api-keys, teams; empty means all (MODELSLAB_TOOLSETS)")
-	fs.BoolVar(&c.revealTokens, "reveal-tokens", envBool("MODELSLAB_REVEAL_TOKENS"), "stdio: return bearer tokens and the default API key of login and verify-email whole instead of masked (MODELSLAB_REVEAL_TOKENS=1)")
+	fs.BoolVar(&c.revealTokens, "reveal-tokens", envBool("MODELSLAB_REVEAL_TOKENS"), "return the default API key of login and verify-email whole instead of masked, and over stdio the bearer token too (over http it is always whole without --oauth, always masked with it) (MODELSLAB_REVEAL_TOKENS=1)")
 	fs.BoolVar(&c.sandbox, "sandbox", envBool("MODELSLAB_SANDBOX"), "use the embedded offline control plane with a demo account (MODELSLAB_SANDBOX=1)")
 	fs.StringVar(&c.addr, "addr", envOr("MODELSLAB_ADDR", defAddr), "listen address of http, and of sandbox (whose default is 127.0.0.1:8090); the address healthcheck probes; port 0 picks a free port (MODELSLAB_ADDR)")
 	fs.StringVar(&origins, "allowed-origins", getenv("MODELSLAB_ALLOWED_ORIGINS"), "http: comma list of browser origins allowed besides loopback, e.g. https://app.example.com; their hosts are allowed as Host too (MODELSLAB_ALLOWED_ORIGINS)")
@@ -239,6 +303,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	fs.StringVar(&c.siteURL, "site-url", getenv("MODELSLAB_SITE_URL"), "site of agent-auth browser-login, scheme://host; default: the scheme and host of --base-url (MODELSLAB_SITE_URL)")
 	fs.BoolVar(&c.noBrowser, "no-browser", envBool("MODELSLAB_NO_BROWSER"), "never open the system browser for browser-login; the URL is still given to the client (MODELSLAB_NO_BROWSER=1)")
 	fs.StringVar(&c.confirmDestructive, "confirm-destructive", envOr("MODELSLAB_CONFIRM_DESTRUCTIVE", "auto"), "auto: ask the person (form elicitation) before deleting or rotating keys, revoking tokens, logout-all and removing members, where the client can ask; never: do not ask (MODELSLAB_CONFIRM_DESTRUCTIVE)")
+	oauthFlags(fs, &c.oauth, getenv, envBool)
 	// doctor
 	fs.BoolVar(&c.jsonOut, "json", false, "doctor: print the report as JSON")
 	if helpOnly {
@@ -301,6 +366,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	c.token = upstream.Token(strings.TrimSpace(getenv("MODELSLAB_AGENT_TOKEN")))
 	// A secret, like the token: environment only.
 	c.sessionSecret = []byte(getenv("MODELSLAB_SESSION_SECRET"))
+	if err := checkOAuth(c); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server"
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server/oauth"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream/sandbox"
 )
@@ -186,6 +187,36 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		hopts.Mounts = map[string]http.Handler{"/api/agents/v1/": sb, "/sandbox/": sb}
 	}
 	loopback := isLoopbackListener(ln)
+	if cfg.oauth.enabled {
+		if !loopback && cfg.oauth.publicURL == "" {
+			ln.Close()
+			return fmt.Errorf("--oauth on an address beyond loopback needs --public-url (https://...): the issuer and the resource URL must be what clients reach, and the login page must not be served over cleartext")
+		}
+		hopts.OAuth = &server.OAuthOptions{PublicURL: cfg.oauth.publicURL, AllowInsecureClientMetadata: cfg.oauth.allowInsecureMetadata}
+		if cfg.oauth.redisURL != "" {
+			rs, err := oauth.NewRedisStore(ctx, cfg.oauth.redisURL)
+			if err != nil {
+				ln.Close()
+				return fmt.Errorf("--oauth-redis-url: %w", err)
+			}
+			defer rs.Close()
+			hopts.OAuth.Store = rs
+		} else if cfg.oauth.publicURL != "" {
+			log.Warn().Msg("--oauth without --oauth-redis-url: single-use codes, refresh-token reuse detection and revocation hold per replica only; behind a load balancer with several replicas, share a Redis or Valkey")
+		}
+		if cfg.oauth.publicURL != "" {
+			// The public name reaches this server through the proxy: allow it as Host and Origin.
+			u, _ := url.Parse(cfg.oauth.publicURL)
+			hopts.AllowedHosts = append(hopts.AllowedHosts, u.Host)
+			hopts.AllowedOrigins = append(hopts.AllowedOrigins, cfg.oauth.publicURL)
+			if w := cleartextWarning(cfg.oauth.publicURL); w != "" {
+				log.Warn().Str("public_url", cfg.oauth.publicURL).Msg("--public-url is cleartext http:// beyond loopback: the login page and the tokens would cross the network unencrypted; use https://")
+			}
+		}
+		if cfg.oauth.allowInsecureMetadata {
+			log.Warn().Msg("--oauth-allow-insecure-client-metadata is on: client metadata may be fetched from loopback and private addresses; for tests only")
+		}
+	}
 	hs, err := server.NewHTTP(opts, hopts, loopback)
 	if err != nil {
 		ln.Close()
@@ -199,6 +230,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	announceMetrics(stderr, metricsURL)
 	fmt.Fprintf(stderr, "MCP endpoint: %s/mcp\n", base)
+	if cfg.oauth.enabled {
+		fmt.Fprintf(stderr, "  authorization: OAuth 2.1 (--oauth); clients connect by URL and sign in with ModelsLab at %s/oauth/authorize; header clients send X-Agent-Token\n", orStr(cfg.oauth.publicURL, base))
+	}
 	fmt.Fprintf(stderr, "  health: %s/healthz, %s/readyz; stop: Ctrl-C or SIGTERM (in-flight calls finish first)\n", base, base)
 	if cfg.token != "" && !loopback {
 		log.Warn().Msg("MODELSLAB_AGENT_TOKEN is ignored: the server listens beyond loopback, where anyone who reaches the port would use it")
@@ -211,6 +245,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	// Said, because `go run` reports exit status 1 after a Ctrl-C whatever the server did.
 	log.Info().Msg("stopped: every in-flight call finished")
 	return nil
+}
+
+func orStr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // displayAddr is the listen address as the user gave it (0.0.0.0 stays
