@@ -24,6 +24,10 @@ type successBody struct {
 	RequestID string             `json:"request_id,omitempty"`
 	Notes     []string           `json:"notes,omitempty"`
 	Warnings  []upstream.Warning `json:"warnings,omitempty"`
+	// Money answers (issue 17).
+	Done           *bool  `json:"done,omitempty"`
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	Replay         bool   `json:"replay,omitempty"`
 }
 
 func successResult(action string, out *outcome) *mcp.CallToolResult {
@@ -31,7 +35,8 @@ func successResult(action string, out *outcome) *mcp.CallToolResult {
 	if len(data) == 0 {
 		data = json.RawMessage("null")
 	}
-	body := successBody{Action: action, Data: data, List: out.list, RequestID: out.requestID, Notes: out.notes, Warnings: out.warnings}
+	body := successBody{Action: action, Data: data, List: out.list, RequestID: out.requestID, Notes: out.notes, Warnings: out.warnings,
+		Done: out.done, IdempotencyKey: out.idemKey, Replay: out.replay}
 	if len(out.warnings) > 0 {
 		body.Notes = append(slices.Clip(body.Notes), "ModelsLab's answer differs from this server's contract in the fields under warnings; data is shown exactly as ModelsLab sent it.")
 	}
@@ -96,6 +101,15 @@ func (b *successBody) encode() ([]byte, error) {
 		}
 		out = append(out, ']')
 	}
+	if b.Done != nil {
+		out = strconv.AppendBool(append(out, `,"done":`...), *b.Done)
+	}
+	if b.IdempotencyKey != "" {
+		out = appendString(append(out, `,"idempotency_key":`...), b.IdempotencyKey)
+	}
+	if b.Replay {
+		out = append(out, `,"replay":true`...)
+	}
 	if len(b.Warnings) > 0 { // rare: reflection is fine here
 		w, err := marshalText(b.Warnings)
 		if err != nil {
@@ -135,6 +149,12 @@ type errorInfo struct {
 	RetryAfter int                 `json:"retry_after_seconds,omitempty"`
 	RequestID  string              `json:"request_id,omitempty"`
 	NextStep   string              `json:"next_step,omitempty"`
+	// IdempotencyKey is the key a money request carried, where it may have
+	// taken effect: repeating the action with it is safe.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// DeclineCode and PaymentIntentID are what a declined payment (402) said.
+	DeclineCode     string `json:"decline_code,omitempty"`
+	PaymentIntentID string `json:"payment_intent_id,omitempty"`
 }
 
 // errorResult explains a failure to the model: what happened, and the one next
@@ -152,7 +172,11 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		stp *stepError
 		nc  *notConfirmed
 		fe  *flowError
+		ide *idemError
 	)
+	if errors.As(err, &ide) {
+		err = ide.err
+	}
 	if errors.As(err, &stp) {
 		err = stp.err
 	}
@@ -186,6 +210,10 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		info.Fields = ae.Details
 		info.RetryAfter = int(ae.RetryAfter.Seconds())
 		info.NextStep = nextStepFor(d, tool, action, ae)
+		if ae.Status == http.StatusPaymentRequired {
+			info.DeclineCode, info.PaymentIntentID = ae.DeclineCode, ae.PaymentIntentID
+			info.NextStep = declinedHint(d, tool, action, ae)
+		}
 	case errors.As(err, &ne):
 		switch {
 		case ne.Canceled:
@@ -228,6 +256,11 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 	if stp != nil && stp.next != "" {
 		info.NextStep = stp.next
 	}
+	if ide != nil {
+		info.IdempotencyKey = ide.key
+		info.NextStep = ide.repeatWithKey()
+		b.WriteString("\nIt may have been charged or done: idempotency_key " + ide.key)
+	}
 	if info.NextStep != "" {
 		b.WriteString("\nNext step: " + info.NextStep)
 	}
@@ -239,6 +272,27 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		StructuredContent: errorBody{Error: info},
 		IsError:           true,
 	}, info
+}
+
+// declinedHint is the next step after a 402: the card was declined and
+// nothing was charged; name only actions this server publishes.
+func declinedHint(d *Deps, tool, action string, e *upstream.APIError) string {
+	why := "the card was declined"
+	if e.DeclineCode != "" {
+		why += " (" + e.DeclineCode + ")"
+	}
+	var ways []string
+	if d.offers("agent-billing", "payment-methods") {
+		ways = append(ways, "use another saved card (agent-billing payment-methods lists them)")
+	}
+	if (tool == "agent-wallet" && action == "fund") || (tool == "agent-subscriptions" && action == "create") {
+		ways = append(ways, "or pay on a Stripe Checkout page: call "+tool+" "+action+" again without payment_method_id")
+	}
+	hint := why + ": nothing was charged. Tell the person"
+	if len(ways) > 0 {
+		hint += "; they can " + strings.Join(ways, ", ")
+	}
+	return hint + ". Do not retry the same card unchanged."
 }
 
 func internalErrorResult(tool, action string) *mcp.CallToolResult {
