@@ -170,7 +170,11 @@ func (t *tool) checkPlanCeiling(ctx context.Context, c *call, spec ActionSpec) e
 	if spec.PlanCeiling == "" || !c.args.Has(spec.PlanCeiling) {
 		return nil
 	}
-	p := c.plan(ctx, c.args.Int(spec.PlanCeiling))
+	p, err := c.planErr(ctx, c.args.Int(spec.PlanCeiling))
+	if err != nil {
+		// Fail closed: a ceiling that cannot be checked does not let the charge through.
+		return &stepError{err: err, note: "The plans list could not be read, so the plan's price could not be checked against --max-charge: nothing was sent to subscribe or change the plan."}
+	}
 	if p != nil && p.price != nil && *p.price > t.deps.MaxCharge {
 		return ceilingError(t.deps, t.spec.Name, spec.Name, fmt.Sprintf("the price of plan %d ('%s')", p.id, label(p.name)), *p.price)
 	}
@@ -346,15 +350,24 @@ func (p *planInfo) String() string {
 // plan reads plan id from GET /subscriptions/plans, once per call; nil when
 // it is not there or the list cannot be read.
 func (c *call) plan(ctx context.Context, id int64) *planInfo {
+	p, _ := c.planErr(ctx, id)
+	return p
+}
+
+// planErr is plan, with the error of the plans list's read.
+func (c *call) planErr(ctx context.Context, id int64) (*planInfo, error) {
 	if c.plans == nil {
 		c.plans = map[int64]*planInfo{}
-		if r, err := c.client.ListPlans(ctx, c.token); err == nil {
+		r, err := c.client.ListPlans(ctx, c.token)
+		if err != nil {
+			c.plansErr = err
+		} else {
 			for _, p := range readPlans(r.Raw) {
 				c.plans[p.id] = p
 			}
 		}
 	}
-	return c.plans[id]
+	return c.plans[id], c.plansErr
 }
 
 // readPlans reads the plans tolerantly: data.subscription_plans (documented),

@@ -192,7 +192,8 @@ type call struct {
 	signer stateSigner
 	// cards and plans cache the reads the money questions and the ceiling make.
 	cards []cardInfo
-	plans map[int64]*planInfo
+	plans    map[int64]*planInfo
+	plansErr error
 }
 
 // outcome is a successful action: the upstream data unabridged, plus notes for

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -369,6 +370,9 @@ func TestEveryActionAgainstTheSandbox(t *testing.T) {
 	}
 
 	for _, spec := range tools.Specs() {
+		if !slices.Contains(tools.DefaultToolsets(), spec.Toolset) {
+			continue // issue 17's tools: TestI17EveryActionAgainstTheSandbox
+		}
 		for _, a := range spec.Actions {
 			if !seen[spec.Name+" "+a.Name] {
 				t.Errorf("action %s %s not exercised", spec.Name, a.Name)
