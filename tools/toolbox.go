@@ -191,7 +191,7 @@ type call struct {
 	raw    map[string]any
 	signer stateSigner
 	// cards and plans cache the reads the money questions and the ceiling make.
-	cards []cardInfo
+	cards    []cardInfo
 	plans    map[int64]*planInfo
 	plansErr error
 }
