@@ -584,3 +584,20 @@ func TestAccountNeedsToken(t *testing.T) {
 		t.Error("request sent without a token")
 	}
 }
+
+// An offset-paged list (wallet transactions) says has_more; false wins over
+// the total being larger than the page.
+func TestListHasMore(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"data":{"items":[{"id":1}],"count":1,"total":10,"has_more":false}}`: false,
+		`{"data":{"items":[{"id":1}],"count":1,"total":10,"has_more":true}}`:  true,
+		`{"data":{"items":[{"id":1}],"count":1,"total":10}}`:                  true,
+		`{"data":{"items":[{"id":1}],"count":1,"total":1}}`:                   false,
+	} {
+		f := newAccountFake(t, rawReply(200, body))
+		res, err := f.client(t).WalletTransactions(context.Background(), tok, WalletTransactionsQuery{})
+		if err != nil || res.Data.More != want {
+			t.Errorf("%s: more %v, want %v (%v)", body, res.Data.More, want, err)
+		}
+	}
+}

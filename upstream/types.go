@@ -140,7 +140,7 @@ func readList(path string, data json.RawMessage, paging []json.RawMessage, ws []
 		}
 	}
 	var next string
-	hasMore := false
+	hasMore, noMore := false, false // has_more said so (an offset-paged list says nothing else)
 	for _, src := range sources {
 		setInt(&l.Total, src, "total")
 		setInt(&l.Page, src, "current_page")
@@ -152,14 +152,18 @@ func readList(path string, data json.RawMessage, paging []json.RawMessage, ws []
 		if s, ok := stringField(src, "next"); ok && s != "" && next == "" {
 			next = s // links.next of a Laravel resource collection
 		}
-		if b, ok := src["has_more"]; ok && string(b) == "true" {
+		switch b := strings.TrimSpace(string(src["has_more"])); b {
+		case "true":
 			hasMore = true
+		case "false":
+			noMore = true
 		}
 	}
 	n := int64(len(l.Items))
 	switch {
 	case next != "" || hasMore:
 		l.More = true
+	case noMore:
 	case l.Page != nil && l.LastPage != nil:
 		l.More = *l.Page < *l.LastPage
 	case l.Total != nil && l.Page == nil:
