@@ -235,8 +235,9 @@ func (c *call) awaitCheckout(ctx context.Context, kind, session, eid string) (*o
 		switch {
 		case err == nil && res.Status != http.StatusAccepted:
 			return c.checkoutDone(ctx, kind, session, eid, res, key)
-		case err == nil, errors.As(err, &ae) && ae.Status == http.StatusConflict:
-			// Not paid yet.
+		case err == nil, errors.As(err, &ae) && ae.Status == http.StatusConflict && strings.Contains(ae.Code, "pending"):
+			// Not paid yet (202 pending; some answer 409 ..._pending). A 409
+			// canceled or expired ends the wait below, as any other error.
 		case ctx.Err() != nil:
 			return nil, &flowError{kind: "cancelled", message: c.tool + " " + c.action + ": the call was cancelled while waiting for the payment on Stripe's Checkout page",
 				next: later}

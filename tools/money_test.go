@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"reflect"
 	"regexp"
 	"slices"
@@ -134,6 +133,9 @@ type moneyEnv struct {
 }
 
 type moneyOpts struct {
+	// client, when set, is the control plane (the sandbox); else the recorder.
+	client    *upstream.Client
+	token     string
 	filter    tools.Filter
 	maxCharge float64
 	version   string
@@ -156,11 +158,15 @@ func newMoneyEnv(t *testing.T, o moneyOpts) *moneyEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	token := "7|moneyTestToken0123456789"
+	if o.client != nil {
+		cl, token = o.client, o.token
+	}
 	if o.filter.Toolsets == nil {
 		o.filter.Toolsets = []string{tools.ToolsetsAll}
 	}
 	logger := zerolog.New(&lockedWriter{w: e.log}).Level(zerolog.DebugLevel)
-	ts, err := tools.Build(tools.Deps{Client: cl, Creds: staticCreds("7|moneyTestToken0123456789"), Logger: logger, MaxCharge: o.maxCharge}, o.filter)
+	ts, err := tools.Build(tools.Deps{Client: cl, Creds: staticCreds(token), Logger: logger, MaxCharge: o.maxCharge}, o.filter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -867,5 +873,4 @@ func TestI17LocalRules(t *testing.T) {
 	if n := len(e.up.requests()); n != 0 {
 		t.Errorf("bad input sent %d requests: %v", n, e.up.requests())
 	}
-	_ = url.Values{}
 }

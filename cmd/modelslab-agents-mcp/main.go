@@ -127,7 +127,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	var sb *sandbox.Sandbox
 	if cfg.sandbox {
-		sb = sandbox.New(sandbox.Options{Logger: log})
+		// The Checkout page (issue 17) gets a loopback listener of its own, on demand.
+		site := &checkoutSite{log: log}
+		defer site.Close()
+		sb = sandbox.New(sandbox.Options{Logger: log, CheckoutBase: site.Base})
+		site.h = sb
 		// In process: no port, no network; the host is never dialled.
 		clientCfg.BaseURL = "http://sandbox.invalid/api/agents/v1"
 		clientCfg.Transport = sb.Transport()
