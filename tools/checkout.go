@@ -241,8 +241,12 @@ func (c *call) awaitCheckout(ctx context.Context, kind, session, eid string) (*o
 		case ctx.Err() != nil:
 			return nil, &flowError{kind: "cancelled", message: c.tool + " " + c.action + ": the call was cancelled while waiting for the payment on Stripe's Checkout page",
 				next: later}
+		case errors.As(err, &ae) && ae.Status == http.StatusConflict:
+			// Cancelled on the page, or expired: nothing was charged.
+			return nil, &flowError{kind: "not_confirmed", message: fmt.Sprintf("%s %s: not done: ModelsLab says the Checkout was not paid (%s: %s); nothing was charged",
+				c.tool, c.action, ae.Code, ae.Message), next: "tell the person; call " + c.tool + " " + c.action + " again only if they want to pay"}
 		default:
-			return nil, &stepError{err: err, note: "Waiting for the Checkout payment failed: " + later + "."}
+			return nil, &stepError{err: err, note: "Waiting for the Checkout payment failed.", next: later}
 		}
 		if token != nil && srv != nil && !modernRequest(ctx) {
 			_ = srv.SendNotificationToClient(ctx, "notifications/progress", map[string]any{
