@@ -72,16 +72,16 @@ func paymentIntentOf(raw json.RawMessage) string {
 
 // moneyNotes adds what a money answer means beyond its data.
 func (c *call) moneyNotes(out *outcome, replay, requiresAction bool, pi string) {
-	out.idemKey = c.idem
+	out.money = &moneyOut{idemKey: c.idem}
 	if replay {
-		out.replay = true
+		out.money.replay = true
 		out.notes = append(out.notes, "Replay: ModelsLab answered with its first answer to this idempotency_key; nothing was done or charged a second time.")
 	}
 	if !requiresAction {
 		return
 	}
 	done := false
-	out.done = &done
+	out.money.done = &done
 	// The client secret confirms the payment with Stripe: not for the chat.
 	out.data, _ = maskFields(out.data, "client_secret")
 	step := "NOT DONE: the card needs 3-D Secure (the bank's own check), so nothing was charged or changed yet. The person must complete it on modelslab.com/pricing, as ModelsLab's message in data says"
@@ -120,7 +120,7 @@ func (c *call) checkoutOutcome(ctx context.Context, res *upstream.Result[upstrea
 		return &outcome{result: ask}, nil
 	}
 	done := false
-	out.done = &done
+	out.money.done = &done
 	note := "NOT PAID YET: give the person payment_url (in data) to open in their browser and pay on Stripe's Checkout page; nothing is charged until they press Pay there."
 	if confirm := c.confirmAction(kind); confirm != "" && co.SessionID != "" {
 		note += fmt.Sprintf(" When they say they have paid, call %s with session_id=%q: it answers that the payment is pending until then.", confirm, co.SessionID)
@@ -177,7 +177,7 @@ func (c *call) checkoutSubject(kind, session, eid string) string {
 }
 
 func (c *call) checkoutState(kind, session, eid string) string {
-	return checkoutStatePrefix + kind + "~" + session + "~" + eid + "~" + c.signer.sign(c.checkoutSubject(kind, session, eid), confirmTTL+checkoutWait)
+	return checkoutStatePrefix + kind + "~" + session + "~" + eid + "~" + stateSigner{key: c.deps.StateKey}.sign(c.checkoutSubject(kind, session, eid), confirmTTL+checkoutWait)
 }
 
 // checkoutResume recognises the second round of a Checkout: the URL
@@ -282,7 +282,7 @@ func (c *call) checkoutDone(ctx context.Context, kind, session, eid string, res 
 		}
 	}
 	d := checkoutResult{Status: "paid", SessionID: session, Confirmation: res.Raw}
-	out := &outcome{requestID: res.RequestID, status: res.Status, warnings: res.Warnings, path: res.Path, idemKey: key}
+	out := &outcome{requestID: res.RequestID, status: res.Status, warnings: res.Warnings, path: res.Path, money: &moneyOut{idemKey: key}}
 	if kind == checkoutWallet {
 		out.notes = append(out.notes, "Paid on Stripe's Checkout page and confirmed: the wallet was credited; balance is the wallet after it.")
 		if b, err := c.client.WalletBalance(ctx, c.token); err == nil {

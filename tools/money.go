@@ -264,20 +264,35 @@ func (ci cardInfo) String() string {
 // card reads the saved card pmID ("" for the default one) from the cheap
 // GET /billing/payment-methods; nil when it cannot be found.
 func (c *call) card(ctx context.Context, pmID string) *cardInfo {
-	if c.cards == nil {
-		c.cards = []cardInfo{}
+	m := c.moneyReads()
+	if m.cards == nil {
+		m.cards = []cardInfo{}
 		if r, err := c.client.ListPaymentMethods(ctx, c.token); err == nil {
 			for _, raw := range r.Data.Items {
-				c.cards = append(c.cards, readCard(raw))
+				m.cards = append(m.cards, readCard(raw))
 			}
 		}
 	}
-	for i, ci := range c.cards {
+	for i, ci := range m.cards {
 		if (pmID != "" && ci.id == pmID) || (pmID == "" && ci.isDefault) {
-			return &c.cards[i]
+			return &m.cards[i]
 		}
 	}
 	return nil
+}
+
+// moneyReads caches the reads of one call's money question and ceiling.
+type moneyReads struct {
+	cards    []cardInfo
+	plans    map[int64]*planInfo
+	plansErr error
+}
+
+func (c *call) moneyReads() *moneyReads {
+	if c.reads == nil {
+		c.reads = &moneyReads{}
+	}
+	return c.reads
 }
 
 // readCard reads a saved card tolerantly: Stripe's own shape (card.brand,
@@ -356,18 +371,19 @@ func (c *call) plan(ctx context.Context, id int64) *planInfo {
 
 // planErr is plan, with the error of the plans list's read.
 func (c *call) planErr(ctx context.Context, id int64) (*planInfo, error) {
-	if c.plans == nil {
-		c.plans = map[int64]*planInfo{}
+	m := c.moneyReads()
+	if m.plans == nil {
+		m.plans = map[int64]*planInfo{}
 		r, err := c.client.ListPlans(ctx, c.token)
 		if err != nil {
-			c.plansErr = err
+			m.plansErr = err
 		} else {
 			for _, p := range readPlans(r.Raw) {
-				c.plans[p.id] = p
+				m.plans[p.id] = p
 			}
 		}
 	}
-	return c.plans[id], c.plansErr
+	return m.plans[id], m.plansErr
 }
 
 // readPlans reads the plans tolerantly: data.subscription_plans (documented),

@@ -35,8 +35,10 @@ func successResult(action string, out *outcome) *mcp.CallToolResult {
 	if len(data) == 0 {
 		data = json.RawMessage("null")
 	}
-	body := successBody{Action: action, Data: data, List: out.list, RequestID: out.requestID, Notes: out.notes, Warnings: out.warnings,
-		Done: out.done, IdempotencyKey: out.idemKey, Replay: out.replay}
+	body := successBody{Action: action, Data: data, List: out.list, RequestID: out.requestID, Notes: out.notes, Warnings: out.warnings}
+	if m := out.money; m != nil {
+		body.Done, body.IdempotencyKey, body.Replay = m.done, m.idemKey, m.replay
+	}
 	if len(out.warnings) > 0 {
 		body.Notes = append(slices.Clip(body.Notes), "ModelsLab's answer differs from this server's contract in the fields under warnings; data is shown exactly as ModelsLab sent it.")
 	}

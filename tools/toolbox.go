@@ -188,12 +188,10 @@ type call struct {
 	// mutation: the caller's idempotency_key, or one made for this call.
 	idem string
 	// raw is the call's arguments as sent, which a Checkout's state is signed over.
-	raw    map[string]any
-	signer stateSigner
-	// cards and plans cache the reads the money questions and the ceiling make.
-	cards    []cardInfo
-	plans    map[int64]*planInfo
-	plansErr error
+	raw map[string]any
+	// reads caches what the money questions and the ceiling read; nil until
+	// then, so that a call that moves no money pays one pointer for it.
+	reads *moneyReads
 }
 
 // outcome is a successful action: the upstream data unabridged, plus notes for
@@ -208,8 +206,14 @@ type outcome struct {
 	path      string // of the upstream request the answer came from
 	// result, when set, is the answer as is (an input request).
 	result *mcp.CallToolResult
-	// Money answers: the Idempotency-Key sent, whether ModelsLab replayed its
-	// first answer, and done=false for what is not done (3-D Secure, a page to pay on).
+	// money, for a money answer: what the result says besides the data.
+	money *moneyOut
+}
+
+// moneyOut is what a money answer's result says besides the data: the
+// Idempotency-Key sent, whether ModelsLab replayed its first answer, and
+// done=false for what is not done (3-D Secure, a page to pay on).
+type moneyOut struct {
 	idemKey string
 	replay  bool
 	done    *bool
@@ -433,7 +437,7 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 	}
 
 	spec := t.published[action]
-	c := &call{ctx: ctx, deps: t.deps, tool: t.spec.Name, action: action, args: a, client: t.deps.Client, req: req, raw: args, signer: t.signer}
+	c := &call{ctx: ctx, deps: t.deps, tool: t.spec.Name, action: action, args: a, client: t.deps.Client, req: req, raw: args}
 	if spec.NeedsToken {
 		c.token = t.deps.Creds.Token(ctx)
 		if c.token == "" {
