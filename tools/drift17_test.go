@@ -117,7 +117,7 @@ func TestI17DriftTable(t *testing.T) {
 					return 0, ""
 				})
 				e.up.reset()
-				e.log.Reset()
+				e.log.take()
 				r := e.call(spec.Name, argsOf(spec.Name, a.Name))
 				if r.isError {
 					t.Errorf("%s: failed although ModelsLab answered %d: %s", what, v.status, r.text)

@@ -1,7 +1,6 @@
 package tools_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -126,7 +125,7 @@ type moneyEnv struct {
 	t   *testing.T
 	up  *moneyUpstream
 	mcp *client.Client
-	log *bytes.Buffer
+	log *syncBuffer
 	// asked holds the elicitations the client was sent.
 	mu    sync.Mutex
 	asked []mcp.ElicitationParams
@@ -152,7 +151,7 @@ func (f elicitFunc) Elicit(ctx context.Context, r mcp.ElicitationRequest) (*mcp.
 
 func newMoneyEnv(t *testing.T, o moneyOpts) *moneyEnv {
 	t.Helper()
-	e := &moneyEnv{t: t, up: newMoneyUpstream(t), log: &bytes.Buffer{}}
+	e := &moneyEnv{t: t, up: newMoneyUpstream(t), log: &syncBuffer{}}
 	cl, err := upstream.New(upstream.Config{BaseURL: e.up.srv.URL + "/api/agents/v1", Timeout: 2 * time.Second,
 		RetryBaseWait: time.Millisecond, RetryMaxWait: 2 * time.Millisecond})
 	if err != nil {
@@ -165,7 +164,7 @@ func newMoneyEnv(t *testing.T, o moneyOpts) *moneyEnv {
 	if o.filter.Toolsets == nil {
 		o.filter.Toolsets = []string{tools.ToolsetsAll}
 	}
-	logger := zerolog.New(&lockedWriter{w: e.log}).Level(zerolog.DebugLevel)
+	logger := zerolog.New(e.log).Level(zerolog.DebugLevel)
 	ts, err := tools.Build(tools.Deps{Client: cl, Creds: staticCreds(token), Logger: logger, MaxCharge: o.maxCharge}, o.filter)
 	if err != nil {
 		t.Fatal(err)
@@ -216,35 +215,9 @@ func newMoneyEnv(t *testing.T, o moneyOpts) *moneyEnv {
 	return e
 }
 
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
 func (e *moneyEnv) call(tool string, args map[string]any) callResult {
 	e.t.Helper()
-	req := mcp.CallToolRequest{}
-	req.Params.Name = tool
-	req.Params.Arguments = args
-	res, err := e.mcp.CallTool(context.Background(), req)
-	if err != nil {
-		e.t.Fatalf("%s %v: protocol error %v", tool, args["action"], err)
-	}
-	out := callResult{isError: res.IsError}
-	if len(res.Content) > 0 {
-		if tc, ok := res.Content[0].(mcp.TextContent); ok {
-			out.text = tc.Text
-		}
-	}
-	raw, _ := json.Marshal(res.StructuredContent)
-	_ = json.Unmarshal(raw, &out.body)
-	return out
+	return callTool(e.t, e.mcp, tool, args)
 }
 
 func (e *moneyEnv) questions() []mcp.ElicitationParams {
