@@ -847,3 +847,34 @@ func TestI17LocalRules(t *testing.T) {
 		t.Errorf("bad input sent %d requests: %v", n, e.up.requests())
 	}
 }
+
+// TestI17NotFoundHints: a 404 names the read that lists valid ids, and only
+// where this server publishes it.
+func TestI17NotFoundHints(t *testing.T) {
+	notFound := func(r recReq) (int, string) {
+		if r.method == "GET" && (r.path == "/billing/payment-methods" || r.path == "/subscriptions/plans") {
+			return 0, ""
+		}
+		return 404, `{"data":null,"error":{"code":"not_found","message":"Not found."},"meta":{"request_id":"r404"}}`
+	}
+	e := newMoneyEnv(t, moneyOpts{})
+	e.up.setAnswer(notFound)
+	for _, c := range []struct{ tool, action, want string }{
+		{"agent-billing", "invoice-pdf", "agent-billing action invoices"},
+		{"agent-billing", "remove-payment-method", "agent-billing action payment-methods"},
+		{"agent-models", "detail", "agent-models action search"},
+		{"agent-subscriptions", "status", "agent-subscriptions action list"},
+		{"agent-wallet", "payment-status", "pi_..."},
+		{"agent-wallet", "confirm-checkout", "session_id"},
+	} {
+		r := e.call(c.tool, argsOf(c.tool, c.action))
+		if !r.isError || r.errField("status") != float64(404) || !strings.Contains(r.errField("next_step").(string), c.want) {
+			t.Errorf("%s %s 404: %s", c.tool, c.action, r.text)
+		}
+	}
+	ro := newMoneyEnv(t, moneyOpts{filter: tools.Filter{Toolsets: []string{"billing"}, ReadOnly: true}})
+	ro.up.setAnswer(notFound)
+	if r := ro.call("agent-billing", argsOf("agent-billing", "invoice-pdf")); !strings.Contains(r.text, "agent-billing action invoices") {
+		t.Errorf("read-only billing: %s", r.text)
+	}
+}

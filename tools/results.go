@@ -408,6 +408,32 @@ func notFoundHint(d *Deps, tool, action string) string {
 	case tool == "agent-tokens":
 		return "no such token: call agent-tokens action list for valid token_id values"
 	}
+	return notFoundHint17(d, tool, action)
+}
+
+// notFoundHint17 is notFoundHint for issue 17's tools: the read that lists
+// valid ids, where this server publishes it.
+func notFoundHint17(d *Deps, tool, action string) string {
+	lists := func(what, t, a, param string) string {
+		if d.offers(t, a) {
+			return fmt.Sprintf("no such %s on this account: call %s action %s for valid %s values", what, t, a, param)
+		}
+		return fmt.Sprintf("no such %s on this account: check %s", what, param)
+	}
+	switch {
+	case tool == "agent-models":
+		return lists("model", "agent-models", "search", "model_id")
+	case tool == "agent-billing" && strings.HasPrefix(action, "invoice"):
+		return lists("invoice", "agent-billing", "invoices", "invoice_id")
+	case tool == "agent-billing" && strings.Contains(action, "payment-method"):
+		return lists("saved card", "agent-billing", "payment-methods", "payment_method_id")
+	case action == "confirm-checkout":
+		return "no Checkout session with that session_id on this account: pass the session_id that the Checkout page or the action that made it returned, unchanged"
+	case tool == "agent-wallet" && action == "payment-status":
+		return "no payment with that payment_intent_id on this account: pass the pi_... id a fund, decline or 3-D Secure answer gave, unchanged"
+	case tool == "agent-subscriptions":
+		return lists("subscription or plan", "agent-subscriptions", "list", "subscription_id")
+	}
 	return ""
 }
 
