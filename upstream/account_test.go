@@ -6,58 +6,15 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 )
 
-// seen is one request as the account fake saw it, with what issue 17 adds to
-// check: the escaped path, the query and the Idempotency-Key.
-type seen struct {
-	Method, Path, Query, Body, Idem, ContentType string
-}
-
-type accountFake struct {
-	mu   sync.Mutex
-	reqs []seen
-	srv  *httptest.Server
-}
-
-func newAccountFake(t *testing.T, reply http.HandlerFunc) *accountFake {
-	t.Helper()
-	f := &accountFake{}
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		f.mu.Lock()
-		f.reqs = append(f.reqs, seen{r.Method, r.URL.EscapedPath(), r.URL.RawQuery, string(b), r.Header.Get("Idempotency-Key"), r.Header.Get("Content-Type")})
-		f.mu.Unlock()
-		reply(w, r)
-	}))
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-func (f *accountFake) requests() []seen {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]seen(nil), f.reqs...)
-}
-
-func (f *accountFake) client(t *testing.T, mod ...func(*Config)) *Client {
-	t.Helper()
-	cfg := Config{BaseURL: f.srv.URL + "/api/agents/v1", RetryBaseWait: time.Millisecond, RetryMaxWait: 5 * time.Millisecond}
-	for _, m := range mod {
-		m(&cfg)
-	}
-	c, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
+// newAccountFake is the fake upstream of client_test.go; its client retries
+// after a millisecond.
+func newAccountFake(t *testing.T, reply http.HandlerFunc) *fakeUpstream { return newFake(t, reply) }
 
 const idem = "fund-25-20260220-abc123"
 

@@ -151,9 +151,8 @@ var (
 // names are listed; the rest of each answer is undocumented and passed on.
 // A Shape{} row accepts any data.
 var (
-	anyShape  = Shape{}
-	anyList   = Shape{List: true}
-	needCheck = "the Checkout flow (the URL for the person and the session_id that confirm-checkout takes)"
+	anyShape = Shape{}
+	anyList  = Shape{List: true}
 
 	epUsageSummary   = &Endpoint{"GET", "/usage/summary", anyShape}
 	epUsageProducts  = &Endpoint{"GET", "/usage/products", anyShape}
@@ -172,8 +171,10 @@ var (
 	}}}
 	epSetupIntent = &Endpoint{"POST", "/billing/setup-intent", anyShape}
 	epPaymentLink = &Endpoint{"POST", "/billing/payment-link", Shape{Fields: []Field{
-		{Name: "payment_url", Kind: KindString, NeededBy: needCheck},
-		{Name: "session_id", Kind: KindString, NeededBy: needCheck},
+		// Documented; Checkout reads the URL from other names too (§7.2),
+		// so a difference here is only a warning, not a broken flow.
+		{Name: "payment_url", Kind: KindString},
+		{Name: "session_id", Kind: KindString},
 		{Name: "purpose", Kind: KindString},
 		{Name: "amount", Kind: KindNumber | KindString | KindNull, Optional: true},
 		{Name: "expires_at", Kind: KindString | KindNumber | KindNull, Optional: true},

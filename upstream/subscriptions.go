@@ -48,6 +48,7 @@ func (c *Client) CreateSubscription(ctx context.Context, tok Token, idem string,
 
 // ConfirmSubscriptionCheckout starts the subscription once the person has
 // paid on the Checkout page (POST /subscriptions/confirm-checkout).
+// Before that it answers as ConfirmWalletCheckout does.
 func (c *Client) ConfirmSubscriptionCheckout(ctx context.Context, tok Token, idem, sessionID string) (*Result[json.RawMessage], error) {
 	return send(ctx, c, moneyRequest(epConfirmSubscriptionCkt, "/subscriptions/confirm-checkout", idem, tok, sessionBody{sessionID}), passOn)
 }

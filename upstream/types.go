@@ -258,16 +258,14 @@ func readCheckout(a *answer) Checkout {
 	co := Checkout{Replay: a.replay, RequiresAction: a.status == 202}
 	top, _ := objectFields(a.data)
 	// Where the fields may be: the data itself, or an object below it.
-	places := []struct {
+	type place struct {
 		at  string
 		obj map[string]json.RawMessage
-	}{{"data", top}}
+	}
+	places := []place{{"data", top}}
 	for _, k := range []string{"checkout", "payment"} {
 		if sub, ok := objectFields(top[k]); ok {
-			places = append(places, struct {
-				at  string
-				obj map[string]json.RawMessage
-			}{"data." + k, sub})
+			places = append(places, place{"data." + k, sub})
 		}
 	}
 	for _, p := range places {

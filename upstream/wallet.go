@@ -80,7 +80,11 @@ func (c *Client) FundWallet(ctx context.Context, tok Token, idem string, r FundR
 }
 
 // ConfirmWalletCheckout credits the wallet once the person has paid on the
-// Checkout page (POST /wallet/confirm-checkout).
+// Checkout page (POST /wallet/confirm-checkout). Before that the answer is
+// not done: poll. (The sandbox answers 202 with data.status "pending" and
+// keeps no replay for it, so polling with one key works; a cancelled session
+// is a 409 checkout_canceled, an expired one 409 checkout_expired; a second
+// confirm of a completed session is a 200 with already_confirmed true.)
 func (c *Client) ConfirmWalletCheckout(ctx context.Context, tok Token, idem, sessionID string) (*Result[json.RawMessage], error) {
 	return send(ctx, c, moneyRequest(epConfirmWalletCheckout, "/wallet/confirm-checkout", idem, tok, sessionBody{sessionID}), passOn)
 }

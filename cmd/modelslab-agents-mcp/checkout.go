@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -13,48 +11,70 @@ import (
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream/sandbox"
 )
 
-// checkoutSite serves the sandbox's Checkout page (issue 17) to the person's
-// browser, on a loopback listener of its own, as browser login does: the
-// in-process sandbox has no port. The listener starts the first time the
-// sandbox mints a Checkout URL, so a server that never sells anything opens
-// nothing, and serves only the Checkout page.
+// checkoutSite is where a person's browser reaches the sandbox's Checkout
+// page (sandbox.Options.CheckoutBase). Over http the page is on the MCP
+// port (the /sandbox/ mount): SetBase names that server. Over stdio there is
+// no port: the first Checkout URL the sandbox mints starts a loopback
+// listener that serves only the Checkout page; nothing listens unless a
+// checkout is created. Close stops it.
 type checkoutSite struct {
-	h    http.Handler
-	log  zerolog.Logger
-	once sync.Once
-	base string
-	srv  *http.Server
+	log     zerolog.Logger
+	handler http.Handler // the sandbox; set before any request can reach Base
+
+	mu     sync.Mutex
+	base   string
+	srv    *http.Server
+	closed bool
 }
 
-// Base is sandbox.Options.CheckoutBase: the listener's http://127.0.0.1:port,
-// "" when it could not start (the sandbox then names an unreachable host).
+// SetBase fixes the base URL (an HTTP server that already serves the page).
+func (c *checkoutSite) SetBase(base string) {
+	c.mu.Lock()
+	c.base = base
+	c.mu.Unlock()
+}
+
+// Base returns the base URL, starting the loopback listener on first use.
+// "" (the sandbox then names an unreachable host) when it cannot listen.
 func (c *checkoutSite) Base() string {
-	c.once.Do(func() {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			c.log.Error().Err(err).Msg("sandbox checkout page: cannot listen on loopback")
-			return
-		}
-		c.srv = &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !strings.HasPrefix(r.URL.Path, sandbox.CheckoutPath) {
-				http.NotFound(w, r)
-				return
-			}
-			c.h.ServeHTTP(w, r)
-		})}
-		c.base = "http://" + ln.Addr().String()
-		go func() { _ = c.srv.Serve(ln) }()
-		c.log.Info().Str("url", c.base+sandbox.CheckoutPath).Msg("sandbox checkout page listening")
-	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.base != "" || c.closed || c.handler == nil {
+		return c.base
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		c.log.Error().Err(err).Msg("sandbox checkout: could not listen on 127.0.0.1")
+		return ""
+	}
+	mux := http.NewServeMux()
+	mux.Handle(sandbox.CheckoutPath, c.handler)
+	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = c.srv.Serve(ln) }()
+	c.base = "http://" + ln.Addr().String()
+	c.log.Info().Str("url", c.base+sandbox.CheckoutPath).Msg("sandbox checkout page listening")
 	return c.base
 }
 
-// Close stops the listener, if it ever started.
+// Close stops the listener, if one was started; Base starts none after it.
 func (c *checkoutSite) Close() {
-	c.once.Do(func() {}) // no start after this
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
 	if c.srv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = c.srv.Shutdown(ctx)
+		_ = c.srv.Close()
 	}
+}
+
+// loopbackBase is base with an unspecified host (0.0.0.0, ::) replaced by
+// 127.0.0.1: a browser needs an address to go to.
+func loopbackBase(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

@@ -126,12 +126,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		UserAgent: "modelslab-agents-mcp/" + buildVersion(),
 	}
 	var sb *sandbox.Sandbox
+	checkout := &checkoutSite{log: log}
+	defer checkout.Close()
 	if cfg.sandbox {
-		// The Checkout page (issue 17) gets a loopback listener of its own, on demand.
-		site := &checkoutSite{log: log}
-		defer site.Close()
-		sb = sandbox.New(sandbox.Options{Logger: log, CheckoutBase: site.Base})
-		site.h = sb
+		sb = sandbox.New(sandbox.Options{Logger: log, CheckoutBase: checkout.Base})
+		checkout.handler = sb
 		// In process: no port, no network; the host is never dialled.
 		clientCfg.BaseURL = "http://sandbox.invalid/api/agents/v1"
 		clientCfg.Transport = sb.Transport()
@@ -193,6 +192,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	addr := displayAddr(cfg.addr, ln.Addr())
 	base := "http://" + addr
+	checkout.SetBase(loopbackBase(addr)) // the Checkout page is on this port, under /sandbox/
 	if sb != nil {
 		announceSandbox(stderr, sb, base)
 	}

@@ -259,13 +259,8 @@ func withSession(u, id string) string {
 }
 
 func writeCheckout(w http.ResponseWriter, status int, p checkoutPage) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	setPageHeaders(w.Header(), "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	w.Header().Set("Referrer-Policy", "no-referrer") // the URL holds the session id
 	w.WriteHeader(status)
 	_ = checkoutTmpl().Execute(w, p)
 }

@@ -101,6 +101,11 @@ type Demo struct {
 	APIKeyID            int64  // the demo user's default API key
 	MemberID            int64  // an accepted member of the demo user's team
 	PendingInviteEmail  string // a pending invitation in the demo user's team
+	// The demo account's money (see money.go; built on first use): a 25.00
+	// USD wallet with a ledger, this active subscription (plan 1, Basic,
+	// 27.00 a month) and this default card (Visa 4242).
+	SubscriptionID  int64
+	PaymentMethodID string
 }
 
 // Sandbox is an in-memory control plane. Create it with New.

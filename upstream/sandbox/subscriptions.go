@@ -225,7 +225,7 @@ func (s *Sandbox) updateSubscription(c *call) response {
 	}
 	out := map[string]any{}
 	if diff := cents(np.Price - old.Price); diff > 0 {
-		pay, _, r := s.charge(c, sub.paymentMethod, diff, "Plan change: "+old.Name+" to "+np.Name+" (difference)", sub.id)
+		pay, _, r := s.charge(c, "", diff, "Plan change: "+old.Name+" to "+np.Name+" (difference)", sub.id)
 		if r != nil {
 			return *r
 		}
@@ -273,11 +273,13 @@ func (s *Sandbox) resetSubscriptionCycle(c *call) response {
 	return s.renew(c, sub, "Billing cycle reset")
 }
 
-// renew charges the plan's price and starts a new period.
+// renew charges the plan's price to the default card (decision: renewals,
+// plan changes and fix-payment use the account's default card, as Stripe
+// does with a customer's default payment method) and starts a new period.
 func (s *Sandbox) renew(c *call, sub *subscription, why string) response {
 	p, _ := findPlan(sub.planID)
 	m := s.moneyOf(c.acct)
-	pay, _, r := s.charge(c, sub.paymentMethod, m.planPrice(p), why+": "+p.Name, sub.id)
+	pay, _, r := s.charge(c, "", m.planPrice(p), why+": "+p.Name, sub.id)
 	if r != nil {
 		if r.status == http.StatusPaymentRequired {
 			sub.status = "past_due"
@@ -285,7 +287,7 @@ func (s *Sandbox) renew(c *call, sub *subscription, why string) response {
 		return *r
 	}
 	m.discountPct = 0
-	sub.status = "active"
+	sub.status, sub.paymentMethod = "active", pay.PaymentMeth
 	sub.periodStart, sub.periodEnd = c.now, c.now.AddDate(0, 1, 0)
 	return ok(map[string]any{"message": why + ": " + p.Name + " charged.", "subscription": sub.view(), "payment": paymentView(pay, m.cardOf(pay.PaymentMeth))})
 }
@@ -300,7 +302,6 @@ func (s *Sandbox) fixSubscriptionPayment(c *call) response {
 	if sub.status != "past_due" {
 		return fail(http.StatusConflict, "nothing_to_fix", "The subscription is "+sub.status+": there is no failed payment to fix.", nil)
 	}
-	sub.paymentMethod = s.moneyOf(c.acct).defaultCard
 	return s.renew(c, sub, "Failed payment retried")
 }
 
