@@ -26,11 +26,11 @@ Needs a logged-in session (agent-auth login) with the billing:read or billing:wr
 			{Name: "overview", ReadOnly: true, NeedsToken: true, Handler: billingOverview},
 			{Name: "payment-methods", ReadOnly: true, NeedsToken: true, Handler: billingPaymentMethods},
 			{Name: "add-payment-method", Required: []string{"payment_method_id"}, Optional: []string{"make_default", "idempotency_key"}, NeedsToken: true,
-				Money: true, Confirm: confirmAddCard, Handler: billingAddCard},
+				Money: &MoneySpec{}, Confirm: confirmAddCard, Handler: billingAddCard},
 			{Name: "set-default-payment-method", Required: []string{"payment_method_id"}, Optional: []string{"idempotency_key"}, NeedsToken: true,
-				Money: true, Confirm: confirmDefaultCard, Handler: billingDefaultCard},
+				Money: &MoneySpec{}, Confirm: confirmDefaultCard, Handler: billingDefaultCard},
 			{Name: "remove-payment-method", Required: []string{"payment_method_id"}, Optional: []string{"idempotency_key"}, NeedsToken: true,
-				Money: true, Confirm: confirmRemoveCard, Handler: billingRemoveCard},
+				Money: &MoneySpec{}, Confirm: confirmRemoveCard, Handler: billingRemoveCard},
 			{Name: "billing-info", ReadOnly: true, NeedsToken: true, Handler: billingInfo},
 			{Name: "update-billing-info", Optional: []string{"name", "email", "tax_id", "tax_id_type", "address_line1", "address_line2",
 				"address_city", "address_state", "address_postal_code", "address_country", "idempotency_key"},
@@ -41,7 +41,7 @@ Needs a logged-in session (agent-auth login) with the billing:read or billing:wr
 			{Name: "stripe-config", ReadOnly: true, NeedsToken: true, Ours: true, Handler: billingStripeConfig},
 			{Name: "setup-intent", Optional: []string{"idempotency_key"}, NeedsToken: true, Ours: true, Handler: billingSetupIntent},
 			{Name: "payment-link", Required: []string{"purpose"}, Optional: []string{"amount", "plan_id", "idempotency_key"}, NeedsToken: true, Ours: true,
-				Check: checkPaymentLink, Ceiling: "amount", PlanCeiling: "plan_id", Handler: billingPaymentLink},
+				Check: checkPaymentLink, Money: &MoneySpec{Ceiling: "amount", PlanCeiling: "plan_id", skipConfirm: alwaysOnCheckout}, Handler: billingPaymentLink},
 		},
 	}
 }

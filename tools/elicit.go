@@ -141,10 +141,10 @@ func (e *notConfirmed) Error() string {
 func (t *tool) confirmStep(ctx context.Context, c *call, spec ActionSpec, req mcp.CallToolRequest, rawArgs map[string]any) (*mcp.CallToolResult, error) {
 	// Money is confirmed whatever --confirm-destructive says: it is the one
 	// thing the person must see before it happens.
-	if spec.Confirm == nil || (t.deps.Confirm == ConfirmNever && !spec.Money) {
+	if spec.Confirm == nil || (t.deps.Confirm == ConfirmNever && spec.Money == nil) {
 		return nil, nil
 	}
-	if spec.skipConfirm != nil && spec.skipConfirm(c) {
+	if spec.Money != nil && spec.Money.skipConfirm != nil && spec.Money.skipConfirm(c) {
 		return nil, nil
 	}
 	if form, _ := elicitModes(ctx); !form {

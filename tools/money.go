@@ -154,11 +154,12 @@ func ceilingError(d *Deps, tool, action, what string, amount float64) error {
 
 // checkCeiling applies --max-charge to the action's amount parameter.
 func (t *tool) checkCeiling(spec ActionSpec, a *Args) error {
-	if spec.Ceiling == "" || !a.Has(spec.Ceiling) {
+	m := spec.Money
+	if m == nil || m.Ceiling == "" || !a.Has(m.Ceiling) {
 		return nil
 	}
-	if amt := a.Float(spec.Ceiling); amt > t.deps.MaxCharge {
-		return ceilingError(t.deps, t.spec.Name, spec.Name, spec.Ceiling, amt)
+	if amt := a.Float(m.Ceiling); amt > t.deps.MaxCharge {
+		return ceilingError(t.deps, t.spec.Name, spec.Name, m.Ceiling, amt)
 	}
 	return nil
 }
@@ -167,10 +168,11 @@ func (t *tool) checkCeiling(spec ActionSpec, a *Args) error {
 // subscribes to, where the plans list gives one; a list that cannot be read
 // leaves the check to the person's confirmation.
 func (t *tool) checkPlanCeiling(ctx context.Context, c *call, spec ActionSpec) error {
-	if spec.PlanCeiling == "" || !c.args.Has(spec.PlanCeiling) {
+	m := spec.Money
+	if m == nil || m.PlanCeiling == "" || !c.args.Has(m.PlanCeiling) {
 		return nil
 	}
-	p, err := c.planErr(ctx, c.args.Int(spec.PlanCeiling))
+	p, err := c.planErr(ctx, c.args.Int(m.PlanCeiling))
 	if err != nil {
 		// Fail closed: a ceiling that cannot be checked does not let the charge through.
 		return &stepError{err: err, note: "The plans list could not be read, so the plan's price could not be checked against --max-charge: nothing was sent to subscribe or change the plan."}

@@ -49,8 +49,11 @@ func toolsTable(t *testing.T) string {
 				ro = "yes"
 			}
 			money, ours := "", ""
-			if a.Money {
+			switch {
+			case a.Money != nil && a.Confirm != nil:
 				money = "**yes**: asks the person first"
+			case a.Money != nil:
+				money = "**yes**: the person pays on Stripe's page"
 			}
 			if a.Ours {
 				ours = "yes"

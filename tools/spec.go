@@ -28,20 +28,23 @@ type ActionSpec struct {
 	// anything is sent.
 	Check func(a *Args) error
 
-	// Money (issue 17).
+	// Money, for an action that charges, credits, withdraws, changes what
+	// is charged later or adds or removes a card (issue 17): Confirm is asked
+	// whatever --confirm-destructive says, the README lists it as moving
+	// money, and its amounts meet --max-charge. nil for every other action.
+	Money *MoneySpec
+	// Ours marks an action the hosted server does not have (README).
+	Ours bool
+}
 
-	// Money marks an action that charges, credits, withdraws, changes what is
-	// charged later or adds or removes a card: Confirm is asked whatever
-	// --confirm-destructive says, and the README lists it as moving money.
-	Money bool
+// MoneySpec holds the money rules of one action.
+type MoneySpec struct {
 	// Ceiling names the parameter holding a single charge in USD, refused
 	// above --max-charge before anything is sent.
 	Ceiling string
 	// PlanCeiling names the parameter holding a plan id: the plan's price,
 	// where the plans list gives one, is refused above --max-charge.
 	PlanCeiling string
-	// Ours marks an action the hosted server does not have (README).
-	Ours bool
 	// skipConfirm, when it says so, spares the question: nothing is charged
 	// by the action itself (the person pays on Stripe's page, or does not).
 	skipConfirm func(c *call) bool

@@ -448,7 +448,11 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 	}
 	if slices.Contains(spec.Optional, "idempotency_key") {
 		if c.idem = a.String("idempotency_key"); c.idem == "" {
-			c.idem = newIdempotencyKey(action, a.FloatPtr(spec.Ceiling))
+			var amount *float64
+			if spec.Money != nil {
+				amount = a.FloatPtr(spec.Money.Ceiling)
+			}
+			c.idem = newIdempotencyKey(action, amount)
 		}
 	}
 	// The second round of a Checkout (the person was sent to the page): it

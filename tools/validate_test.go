@@ -97,11 +97,11 @@ func TestSpecsMatchSchemas(t *testing.T) {
 			switch {
 			case slices.Contains(DefaultToolsets(), s.Toolset) && a.ReadOnly && a.Name != "list" && a.Name != "get":
 				t.Errorf("%s %s: unexpected read-only action", s.Name, a.Name)
-			case a.ReadOnly && (a.Money || mutation || a.Confirm != nil):
+			case a.ReadOnly && (a.Money != nil || mutation || a.Confirm != nil):
 				t.Errorf("%s %s: read-only, yet it moves money or takes an idempotency_key", s.Name, a.Name)
 			case !a.ReadOnly && (s.Toolset == "billing" || s.Toolset == "wallet" || s.Toolset == "subscriptions") && !mutation:
 				t.Errorf("%s %s: a mutation without idempotency_key", s.Name, a.Name)
-			case a.Money && a.Confirm == nil:
+			case a.Money != nil && a.Confirm == nil && a.Money.skipConfirm == nil:
 				t.Errorf("%s %s: moves money without a confirmation question", s.Name, a.Name)
 			}
 		}

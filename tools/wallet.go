@@ -23,20 +23,20 @@ Needs a logged-in session (agent-auth login) with the wallet:read or wallet:writ
 		},
 		Actions: []ActionSpec{
 			{Name: "fund", Required: []string{"amount"}, Optional: []string{"payment_method_id", "idempotency_key"}, NeedsToken: true,
-				Money: true, Ceiling: "amount", Confirm: confirmFund, skipConfirm: paysOnCheckout, Handler: walletFund},
+				Money: &MoneySpec{Ceiling: "amount", skipConfirm: paysOnCheckout}, Confirm: confirmFund, Handler: walletFund},
 			{Name: "auto-funding", Required: []string{"auto_charge_amount", "charge_threshold"}, Optional: []string{"idempotency_key"}, NeedsToken: true,
-				Money: true, Ceiling: "auto_charge_amount", Confirm: confirmAutoFunding, Handler: walletAutoFunding},
+				Money: &MoneySpec{Ceiling: "auto_charge_amount"}, Confirm: confirmAutoFunding, Handler: walletAutoFunding},
 			{Name: "disable-auto-funding", Optional: []string{"idempotency_key"}, NeedsToken: true,
-				Money: true, Confirm: confirmDisableAutoFunding, Handler: walletDisableAutoFunding},
+				Money: &MoneySpec{}, Confirm: confirmDisableAutoFunding, Handler: walletDisableAutoFunding},
 			{Name: "withdraw", Required: []string{"amount"}, Optional: []string{"idempotency_key"}, NeedsToken: true,
-				Money: true, Ceiling: "amount", Confirm: confirmWithdraw, Handler: walletWithdraw},
+				Money: &MoneySpec{Ceiling: "amount"}, Confirm: confirmWithdraw, Handler: walletWithdraw},
 			{Name: "validate-coupon", Required: []string{"coupon_code"}, Optional: []string{"purchase_amount"}, ReadOnly: true, NeedsToken: true, Handler: walletValidateCoupon},
 			{Name: "redeem-coupon", Required: []string{"coupon_code"}, Optional: []string{"purchase_amount", "payment_method_id", "idempotency_key"}, NeedsToken: true,
-				Money: true, Ceiling: "purchase_amount", Confirm: confirmRedeemCoupon, Handler: walletRedeemCoupon},
+				Money: &MoneySpec{Ceiling: "purchase_amount"}, Confirm: confirmRedeemCoupon, Handler: walletRedeemCoupon},
 			{Name: "balance", ReadOnly: true, NeedsToken: true, Ours: true, Handler: walletBalance},
 			{Name: "transactions", Optional: []string{"type", "limit", "offset"}, ReadOnly: true, NeedsToken: true, Ours: true, Handler: walletTransactions},
 			{Name: "confirm-checkout", Required: []string{"session_id"}, Optional: []string{"idempotency_key"}, NeedsToken: true, Ours: true,
-				Money: true, Confirm: confirmWalletCheckout, Handler: walletConfirmCheckout},
+				Money: &MoneySpec{}, Confirm: confirmWalletCheckout, Handler: walletConfirmCheckout},
 			{Name: "payment-status", Required: []string{"payment_intent_id"}, ReadOnly: true, NeedsToken: true, Ours: true, Handler: walletPaymentStatus},
 		},
 	}
@@ -45,6 +45,9 @@ Needs a logged-in session (agent-auth login) with the wallet:read or wallet:writ
 // paysOnCheckout: fund or create without a card charges nothing by itself;
 // the person pays, or not, on Stripe's page, which is their confirmation.
 func paysOnCheckout(c *call) bool { return !c.args.Has("payment_method_id") }
+
+// alwaysOnCheckout: a payment link is only ever paid by the person on the page.
+func alwaysOnCheckout(*call) bool { return true }
 
 func walletFund(ctx context.Context, c *call) (*outcome, error) {
 	a := c.args
