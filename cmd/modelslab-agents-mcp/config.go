@@ -242,7 +242,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	// destructive actions are confirmed through the client.
 	fs.StringVar(&c.siteURL, "site-url", getenv("MODELSLAB_SITE_URL"), "site of agent-auth browser-login, scheme://host; default: the scheme and host of --base-url (MODELSLAB_SITE_URL)")
 	fs.BoolVar(&c.noBrowser, "no-browser", envBool("MODELSLAB_NO_BROWSER"), "never open the system browser for browser-login; the URL is still given to the client (MODELSLAB_NO_BROWSER=1)")
-	fs.StringVar(&c.confirmDestructive, "confirm-destructive", envOr("MODELSLAB_CONFIRM_DESTRUCTIVE", "auto"), "auto: ask the person (form elicitation) before deleting or rotating keys, revoking tokens, logout-all and removing members, where the client can ask; never: do not ask (MODELSLAB_CONFIRM_DESTRUCTIVE)")
+	fs.StringVar(&c.confirmDestructive, "confirm-destructive", envOr("MODELSLAB_CONFIRM_DESTRUCTIVE", "auto"), "auto: ask the person (form elicitation) before deleting or rotating keys, revoking tokens, logout-all and removing members, where the client can ask; never: do not ask (actions that move money are asked either way) (MODELSLAB_CONFIRM_DESTRUCTIVE)")
 	// The account's other tools and money (issue 17): parsed here, checked in
 	// checkMoneyFlags, so that the port to cobra moves this block as it is.
 	fs.Float64Var(&c.maxCharge, "max-charge", envNumber("MODELSLAB_MAX_CHARGE", tools.DefaultMaxCharge), "the largest single charge in USD a tool may ask for (fund, withdraw, charge-amount, a payment link, a plan's price); above it the call is refused before anything is sent (MODELSLAB_MAX_CHARGE)")
