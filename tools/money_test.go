@@ -878,3 +878,44 @@ func TestI17NotFoundHints(t *testing.T) {
 		t.Errorf("read-only billing: %s", r.text)
 	}
 }
+
+// TestCheckoutProgress: while it waits for the payment, a handshake-era call
+// with a progress token gets progress notifications.
+func TestCheckoutProgress(t *testing.T) {
+	defer tools.SetCheckoutPoll(5*time.Millisecond, 2*time.Second)()
+	var mu sync.Mutex
+	paid := false
+	e := newMoneyEnv(t, moneyOpts{url: true, elicit: func(p mcp.ElicitationParams) *mcp.ElicitationResult {
+		go func() {
+			time.Sleep(60 * time.Millisecond)
+			mu.Lock()
+			paid = true
+			mu.Unlock()
+		}()
+		return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionAccept}}
+	}})
+	e.up.setAnswer(checkoutAnswers(&mu, &paid))
+	var n int
+	var nmu sync.Mutex
+	e.mcp.OnNotification(func(note mcp.JSONRPCNotification) {
+		if note.Method == "notifications/progress" {
+			nmu.Lock()
+			n++
+			nmu.Unlock()
+		}
+	})
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "agent-wallet"
+	req.Params.Arguments = map[string]any{"action": "fund", "amount": 25}
+	req.Params.Meta = &mcp.Meta{ProgressToken: "fund-1"}
+	res, err := e.mcp.CallTool(context.Background(), req)
+	if err != nil || res.IsError {
+		t.Fatalf("fund: %v %+v", err, res)
+	}
+	time.Sleep(20 * time.Millisecond) // notifications are delivered asynchronously
+	nmu.Lock()
+	defer nmu.Unlock()
+	if n == 0 {
+		t.Error("no progress notification while waiting for the payment")
+	}
+}
