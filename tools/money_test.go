@@ -919,3 +919,38 @@ func TestCheckoutProgress(t *testing.T) {
 		t.Error("no progress notification while waiting for the payment")
 	}
 }
+
+// TestCheckoutCancelStopsAtOnce: a call cancelled while it waits for the
+// payment stops polling at once.
+func TestCheckoutCancelStopsAtOnce(t *testing.T) {
+	defer tools.SetCheckoutPoll(10*time.Millisecond, 30*time.Second)()
+	var mu sync.Mutex
+	paid := false // the person never pays
+	e := newMoneyEnv(t, moneyOpts{url: true})
+	e.up.setAnswer(checkoutAnswers(&mu, &paid))
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "agent-wallet"
+	req.Params.Arguments = map[string]any{"action": "fund", "amount": 25}
+	start := time.Now()
+	_, _ = e.mcp.CallTool(ctx, req)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the cancelled call took %v", d)
+	}
+	count := func() int {
+		n := 0
+		for _, r := range e.up.requests() {
+			if r.path == "/wallet/confirm-checkout" {
+				n++
+			}
+		}
+		return n
+	}
+	time.Sleep(50 * time.Millisecond)
+	before := count()
+	time.Sleep(200 * time.Millisecond)
+	if after := count(); after != before || before == 0 {
+		t.Errorf("confirm-checkout polls: %d, then %d after the cancel", before, after)
+	}
+}
