@@ -18,16 +18,16 @@ import (
 // successBody is the structured content of a successful call; the text block
 // carries the same JSON for clients that only read text.
 type successBody struct {
-	Action    string             `json:"action"`
-	Data      json.RawMessage    `json:"data"`
-	List      *listInfo          `json:"list,omitempty"`
-	RequestID string             `json:"request_id,omitempty"`
-	Notes     []string           `json:"notes,omitempty"`
-	Warnings  []upstream.Warning `json:"warnings,omitempty"`
+	Action    string          `json:"action"`
+	Data      json.RawMessage `json:"data"`
+	List      *listInfo       `json:"list,omitempty"`
+	RequestID string          `json:"request_id,omitempty"`
+	Notes     []string        `json:"notes,omitempty"`
 	// Money answers (issue 17).
-	Done           *bool  `json:"done,omitempty"`
-	IdempotencyKey string `json:"idempotency_key,omitempty"`
-	Replay         bool   `json:"replay,omitempty"`
+	Done           *bool              `json:"done,omitempty"`
+	IdempotencyKey string             `json:"idempotency_key,omitempty"`
+	Replay         bool               `json:"replay,omitempty"`
+	Warnings       []upstream.Warning `json:"warnings,omitempty"`
 }
 
 func successResult(action string, out *outcome) *mcp.CallToolResult {
