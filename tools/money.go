@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 )
@@ -251,16 +253,17 @@ type cardInfo struct {
 }
 
 func (ci cardInfo) String() string {
-	brand := ci.brand
+	brand := label(ci.brand)
 	if brand == "" {
 		brand = "card"
 	} else {
-		brand = strings.ToUpper(brand[:1]) + brand[1:]
+		r, n := utf8.DecodeRuneInString(brand)
+		brand = string(unicode.ToUpper(r)) + brand[n:]
 	}
 	if ci.last4 != "" {
-		return label(brand) + " •••• " + label(ci.last4)
+		return brand + " •••• " + label(ci.last4)
 	}
-	return label(brand) + " " + label(ci.id)
+	return brand + " " + label(ci.id)
 }
 
 // card reads the saved card pmID ("" for the default one) from the cheap
