@@ -35,8 +35,12 @@ type Options struct {
 	Metrics *Metrics
 	// ReadOnly publishes and accepts only actions that change nothing.
 	ReadOnly bool
-	// Toolsets limits the published tools; empty means all.
+	// Toolsets limits the published tools: toolset names, "default" (the five
+	// account toolsets, also what empty means) or "all" (all ten).
 	Toolsets []string
+	// MaxCharge is --max-charge: the largest single charge in USD; 0 means
+	// tools.DefaultMaxCharge.
+	MaxCharge float64
 	// RevealTokens returns bearer tokens and the default API key whole. Over
 	// HTTP without OAuth a new token is whole regardless (the caller must send
 	// it back); with OAuth it is always masked.
@@ -88,9 +92,14 @@ const (
 
 // newMCPServer builds the mcp-go server with the published tools.
 func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpserver.MCPServer, error) {
+	sets, err := tools.ExpandToolsets(opts.Toolsets)
+	if err != nil {
+		return nil, err
+	}
+	opts.Toolsets = sets
 	deps := tools.Deps{
 		Client: opts.Client, Creds: creds, RevealTokens: opts.RevealTokens, HTTP: overHTTP, OAuth: opts.oauth, Logger: opts.Logger,
-		ObserveCall: opts.Metrics.callObserver(),
+		ObserveCall: opts.Metrics.callObserver(), MaxCharge: opts.MaxCharge,
 	}
 	addBrowserLogin(&deps, opts, creds)
 	if opts.Outbox != nil {
@@ -137,6 +146,9 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 // agent-auth's writes there is no login to point to, and in sandbox mode the
 // outbox is where the emails are.
 func instructionsFor(opts Options, overHTTP bool) string {
+	if sets, err := tools.ExpandToolsets(opts.Toolsets); err == nil {
+		opts.Toolsets = sets
+	}
 	auth := authStdio
 	switch {
 	case opts.oauth:
@@ -145,7 +157,7 @@ func instructionsFor(opts Options, overHTTP bool) string {
 		auth = authHTTP
 	}
 	out := fmt.Sprintf(instructions, auth)
-	if opts.ReadOnly || (len(opts.Toolsets) > 0 && !slices.Contains(opts.Toolsets, "auth")) {
+	if opts.ReadOnly || !slices.Contains(opts.Toolsets, "auth") {
 		out = `This server manages a ModelsLab account through the Agent Control Plane.
 It does not publish agent-auth login here (read-only mode or toolsets): %s
 Every tool takes an "action" parameter; each action's other parameters are listed in the tool's schema.
@@ -158,6 +170,9 @@ Errors say what went wrong and the next step; nothing is sent to ModelsLab when 
 			from = "calls use the ModelsLab token in each request's Authorization: Bearer (or X-Agent-Token) header."
 		}
 		out = fmt.Sprintf(out, from)
+	}
+	if slices.Contains(opts.Toolsets, "billing") || slices.Contains(opts.Toolsets, "wallet") || slices.Contains(opts.Toolsets, "subscriptions") {
+		out += "\nActions that move money ask the person first where the client can ask, are refused above the server's --max-charge, and never take card numbers: a person pays on a Stripe Checkout page (fund or create without payment_method_id, or a payment link)."
 	}
 	if opts.Outbox != nil {
 		out += "\nSANDBOX MODE (offline, made-up data): emails are not sent; the results of signup, resend-verification, forgot-password and team invitations carry the code in a note, and the resource " +

@@ -38,7 +38,7 @@ func toolsTable(t *testing.T) string {
 			t.Fatal(err)
 		}
 		fmt.Fprintf(&b, "\n#### `%s` (toolset `%s`)\n\n", spec.Name, spec.Toolset)
-		b.WriteString("| action | required | optional | changes nothing |\n|---|---|---|---|\n")
+		b.WriteString("| action | required | optional | changes nothing | moves money | ours |\n|---|---|---|---|---|---|\n")
 		for _, a := range spec.Actions {
 			opt := codeList(a.Optional)
 			if a.AtLeastOne {
@@ -48,7 +48,17 @@ func toolsTable(t *testing.T) string {
 			if a.ReadOnly {
 				ro = "yes"
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", a.Name, codeList(a.Required), opt, ro)
+			money, ours := "", ""
+			switch {
+			case a.Money != nil && a.Confirm != nil:
+				money = "**yes**: asks the person first"
+			case a.Money != nil:
+				money = "**yes**: the person pays on Stripe's page"
+			}
+			if a.Ours {
+				ours = "yes"
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", a.Name, codeList(a.Required), opt, ro, money, ours)
 		}
 		b.WriteString("\n| parameter | type | description |\n|---|---|---|\n")
 		for _, name := range paramOrder(spec) {

@@ -18,12 +18,16 @@ import (
 // successBody is the structured content of a successful call; the text block
 // carries the same JSON for clients that only read text.
 type successBody struct {
-	Action    string             `json:"action"`
-	Data      json.RawMessage    `json:"data"`
-	List      *listInfo          `json:"list,omitempty"`
-	RequestID string             `json:"request_id,omitempty"`
-	Notes     []string           `json:"notes,omitempty"`
-	Warnings  []upstream.Warning `json:"warnings,omitempty"`
+	Action    string          `json:"action"`
+	Data      json.RawMessage `json:"data"`
+	List      *listInfo       `json:"list,omitempty"`
+	RequestID string          `json:"request_id,omitempty"`
+	Notes     []string        `json:"notes,omitempty"`
+	// Money answers (issue 17).
+	Done           *bool              `json:"done,omitempty"`
+	IdempotencyKey string             `json:"idempotency_key,omitempty"`
+	Replay         bool               `json:"replay,omitempty"`
+	Warnings       []upstream.Warning `json:"warnings,omitempty"`
 }
 
 func successResult(action string, out *outcome) *mcp.CallToolResult {
@@ -32,6 +36,9 @@ func successResult(action string, out *outcome) *mcp.CallToolResult {
 		data = json.RawMessage("null")
 	}
 	body := successBody{Action: action, Data: data, List: out.list, RequestID: out.requestID, Notes: out.notes, Warnings: out.warnings}
+	if m := out.money; m != nil {
+		body.Done, body.IdempotencyKey, body.Replay = m.done, m.idemKey, m.replay
+	}
 	if len(out.warnings) > 0 {
 		body.Notes = append(slices.Clip(body.Notes), "ModelsLab's answer differs from this server's contract in the fields under warnings; data is shown exactly as ModelsLab sent it.")
 	}
@@ -96,6 +103,15 @@ func (b *successBody) encode() ([]byte, error) {
 		}
 		out = append(out, ']')
 	}
+	if b.Done != nil {
+		out = strconv.AppendBool(append(out, `,"done":`...), *b.Done)
+	}
+	if b.IdempotencyKey != "" {
+		out = appendString(append(out, `,"idempotency_key":`...), b.IdempotencyKey)
+	}
+	if b.Replay {
+		out = append(out, `,"replay":true`...)
+	}
 	if len(b.Warnings) > 0 { // rare: reflection is fine here
 		w, err := marshalText(b.Warnings)
 		if err != nil {
@@ -137,6 +153,12 @@ type errorInfo struct {
 	// RequiredScope is the scope an insufficient_scope answer asked for.
 	RequiredScope string `json:"required_scope,omitempty"`
 	NextStep      string `json:"next_step,omitempty"`
+	// IdempotencyKey is the key a money request carried, where it may have
+	// taken effect: repeating the action with it is safe.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// DeclineCode and PaymentIntentID are what a declined payment (402) said.
+	DeclineCode     string `json:"decline_code,omitempty"`
+	PaymentIntentID string `json:"payment_intent_id,omitempty"`
 }
 
 // errorResult explains a failure to the model: what happened, and the one next
@@ -154,7 +176,11 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		stp *stepError
 		nc  *notConfirmed
 		fe  *flowError
+		ide *idemError
 	)
+	if errors.As(err, &ide) {
+		err = ide.err
+	}
 	if errors.As(err, &stp) {
 		err = stp.err
 	}
@@ -191,6 +217,10 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		info.Fields = ae.Details
 		info.RetryAfter = int(ae.RetryAfter.Seconds())
 		info.NextStep = nextStepFor(d, tool, action, ae)
+		if ae.Status == http.StatusPaymentRequired {
+			info.DeclineCode, info.PaymentIntentID = ae.DeclineCode, ae.PaymentIntentID
+			info.NextStep = declinedHint(d, tool, action, ae)
+		}
 	case errors.As(err, &ne):
 		switch {
 		case ne.Canceled:
@@ -233,6 +263,11 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 	if stp != nil && stp.next != "" {
 		info.NextStep = stp.next
 	}
+	if ide != nil {
+		info.IdempotencyKey = ide.key
+		info.NextStep = ide.repeatWithKey()
+		b.WriteString("\nIt may have been charged or done: idempotency_key " + ide.key)
+	}
 	if info.NextStep != "" {
 		b.WriteString("\nNext step: " + info.NextStep)
 	}
@@ -244,6 +279,27 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		StructuredContent: errorBody{Error: info},
 		IsError:           true,
 	}, info
+}
+
+// declinedHint is the next step after a 402: the card was declined and
+// nothing was charged; name only actions this server publishes.
+func declinedHint(d *Deps, tool, action string, e *upstream.APIError) string {
+	why := "the card was declined"
+	if e.DeclineCode != "" {
+		why += " (" + e.DeclineCode + ")"
+	}
+	var ways []string
+	if d.offers("agent-billing", "payment-methods") {
+		ways = append(ways, "use another saved card (agent-billing payment-methods lists them)")
+	}
+	if (tool == "agent-wallet" && action == "fund") || (tool == "agent-subscriptions" && action == "create") {
+		ways = append(ways, "or pay on a Stripe Checkout page: call "+tool+" "+action+" again without payment_method_id")
+	}
+	hint := why + ": nothing was charged. Tell the person"
+	if len(ways) > 0 {
+		hint += "; they can " + strings.Join(ways, ", ")
+	}
+	return hint + ". Do not retry the same card unchanged."
 }
 
 func internalErrorResult(tool, action string) *mcp.CallToolResult {
@@ -362,6 +418,32 @@ func notFoundHint(d *Deps, tool, action string) string {
 		return "no such member or invitation: call agent-teams action list for valid member_id values"
 	case tool == "agent-tokens":
 		return "no such token: call agent-tokens action list for valid token_id values"
+	}
+	return notFoundHint17(d, tool, action)
+}
+
+// notFoundHint17 is notFoundHint for issue 17's tools: the read that lists
+// valid ids, where this server publishes it.
+func notFoundHint17(d *Deps, tool, action string) string {
+	lists := func(what, t, a, param string) string {
+		if d.offers(t, a) {
+			return fmt.Sprintf("no such %s on this account: call %s action %s for valid %s values", what, t, a, param)
+		}
+		return fmt.Sprintf("no such %s on this account: check %s", what, param)
+	}
+	switch {
+	case tool == "agent-models":
+		return lists("model", "agent-models", "search", "model_id")
+	case tool == "agent-billing" && strings.HasPrefix(action, "invoice"):
+		return lists("invoice", "agent-billing", "invoices", "invoice_id")
+	case tool == "agent-billing" && strings.Contains(action, "payment-method"):
+		return lists("saved card", "agent-billing", "payment-methods", "payment_method_id")
+	case action == "confirm-checkout":
+		return "no Checkout session with that session_id on this account: pass the session_id that the Checkout page or the action that made it returned, unchanged"
+	case tool == "agent-wallet" && action == "payment-status":
+		return "no payment with that payment_intent_id on this account: pass the pi_... id a fund, decline or 3-D Secure answer gave, unchanged"
+	case tool == "agent-subscriptions":
+		return lists("subscription or plan", "agent-subscriptions", "list", "subscription_id")
 	}
 	return ""
 }

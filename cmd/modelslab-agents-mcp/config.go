@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"os"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server"
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 )
 
@@ -49,6 +51,8 @@ type config struct {
 	siteURL            string
 	noBrowser          bool
 	confirmDestructive string
+	// The account's other tools and money (issue 17).
+	maxCharge float64
 	// doctor
 	jsonOut bool
 	// Authorization (issue 18): see oauthFlags.
@@ -152,8 +156,8 @@ const envText = `Environment:
   MODELSLAB_READ_ONLY=1, MODELSLAB_TOOLSETS, MODELSLAB_REVEAL_TOKENS=1, MODELSLAB_ADDR,
   MODELSLAB_ALLOWED_ORIGINS, MODELSLAB_ALLOWED_HOSTS, MODELSLAB_METRICS_ADDR, MODELSLAB_DRAIN_DELAY,
   MODELSLAB_MAX_SESSIONS, MODELSLAB_RATE_LIMIT, MODELSLAB_RATE_BURST, MODELSLAB_TRUSTED_PROXIES,
-  MODELSLAB_SITE_URL, MODELSLAB_NO_BROWSER=1, MODELSLAB_CONFIRM_DESTRUCTIVE, MODELSLAB_OAUTH=1, MODELSLAB_PUBLIC_URL:
-  the same as the flags below.
+  MODELSLAB_SITE_URL, MODELSLAB_NO_BROWSER=1, MODELSLAB_CONFIRM_DESTRUCTIVE, MODELSLAB_MAX_CHARGE, MODELSLAB_OAUTH=1,
+  MODELSLAB_PUBLIC_URL: the same as the flags below.
 `
 
 // printUsage writes the help: the whole of it for topic "", else one command's.
@@ -280,7 +284,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	fs.StringVar(&c.logLevel, "log-level", envOr("MODELSLAB_LOG_LEVEL", "info"), "debug, info, warn or error; logs go to stderr and never carry a secret (MODELSLAB_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", envOr("MODELSLAB_LOG_FORMAT", "auto"), "json, console, or auto: console when stderr is a terminal, json otherwise (MODELSLAB_LOG_FORMAT)")
 	fs.BoolVar(&c.readOnly, "read-only", envBool("MODELSLAB_READ_ONLY"), "publish and accept only actions that change nothing (MODELSLAB_READ_ONLY=1)")
-	fs.StringVar(&toolsets, "toolsets", getenv("MODELSLAB_TOOLSETS"), "comma list of auth, tokens, profile, api-keys, teams; empty means all (MODELSLAB_TOOLSETS)")
+	fs.StringVar(&toolsets, "toolsets", getenv("MODELSLAB_TOOLSETS"), "comma list of toolsets: auth, tokens, profile, api-keys, teams, usage, models, billing, wallet, subscriptions; default (also what empty means) is the first five, all is all ten; they mix: default,wallet (MODELSLAB_TOOLSETS)")
 	fs.BoolVar(&c.revealTokens, "reveal-tokens", envBool("MODELSLAB_REVEAL_TOKENS"), "return the default API key of login and verify-email whole instead of masked, and over stdio the bearer token too (over http it is always whole without --oauth, always masked with it) (MODELSLAB_REVEAL_TOKENS=1)")
 	fs.BoolVar(&c.sandbox, "sandbox", envBool("MODELSLAB_SANDBOX"), "use the embedded offline control plane with a demo account (MODELSLAB_SANDBOX=1)")
 	fs.StringVar(&c.addr, "addr", envOr("MODELSLAB_ADDR", defAddr), "listen address of http, and of sandbox (whose default is 127.0.0.1:8090); the address healthcheck probes; port 0 picks a free port (MODELSLAB_ADDR)")
@@ -302,7 +306,10 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	// destructive actions are confirmed through the client.
 	fs.StringVar(&c.siteURL, "site-url", getenv("MODELSLAB_SITE_URL"), "site of agent-auth browser-login, scheme://host; default: the scheme and host of --base-url (MODELSLAB_SITE_URL)")
 	fs.BoolVar(&c.noBrowser, "no-browser", envBool("MODELSLAB_NO_BROWSER"), "never open the system browser for browser-login; the URL is still given to the client (MODELSLAB_NO_BROWSER=1)")
-	fs.StringVar(&c.confirmDestructive, "confirm-destructive", envOr("MODELSLAB_CONFIRM_DESTRUCTIVE", "auto"), "auto: ask the person (form elicitation) before deleting or rotating keys, revoking tokens, logout-all and removing members, where the client can ask; never: do not ask (MODELSLAB_CONFIRM_DESTRUCTIVE)")
+	fs.StringVar(&c.confirmDestructive, "confirm-destructive", envOr("MODELSLAB_CONFIRM_DESTRUCTIVE", "auto"), "auto: ask the person (form elicitation) before deleting or rotating keys, revoking tokens, logout-all and removing members, where the client can ask; never: do not ask (actions that move money are asked either way) (MODELSLAB_CONFIRM_DESTRUCTIVE)")
+	// The account's other tools and money (issue 17): parsed here, checked in
+	// checkMoneyFlags, so that the port to cobra moves this block as it is.
+	fs.Float64Var(&c.maxCharge, "max-charge", envNumber("MODELSLAB_MAX_CHARGE", tools.DefaultMaxCharge), "the largest single charge in USD a tool may ask for (fund, withdraw, charge-amount, a payment link, a plan's price); above it the call is refused before anything is sent (MODELSLAB_MAX_CHARGE)")
 	oauthFlags(fs, &c.oauth, getenv, envBool)
 	// doctor
 	fs.BoolVar(&c.jsonOut, "json", false, "doctor: print the report as JSON")
@@ -359,7 +366,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 		}
 		c.siteURL = u.Scheme + "://" + u.Host
 	}
-	c.toolsets = splitList(toolsets)
+	if err := checkMoneyFlags(c, toolsets); err != nil {
+		return nil, err
+	}
 	c.allowedOrigins = splitList(origins)
 	c.allowedHosts = splitList(hosts)
 	c.trustedProxies = splitList(proxies)
@@ -370,6 +379,21 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 		return nil, err
 	}
 	return c, nil
+}
+
+// checkMoneyFlags checks and resolves --toolsets and --max-charge (issue 17):
+// the toolsets become names ("default" and "all" expanded), so everything
+// after this sees exactly what is published.
+func checkMoneyFlags(c *config, toolsets string) error {
+	sets, err := tools.ExpandToolsets(splitList(toolsets))
+	if err != nil {
+		return fmt.Errorf("--toolsets %q: %w", toolsets, err)
+	}
+	c.toolsets = sets
+	if c.maxCharge <= 0 || math.IsNaN(c.maxCharge) || math.IsInf(c.maxCharge, 0) {
+		return fmt.Errorf("--max-charge %v: want a positive number of US dollars, e.g. %v", c.maxCharge, tools.DefaultMaxCharge)
+	}
+	return nil
 }
 
 func splitList(s string) []string {

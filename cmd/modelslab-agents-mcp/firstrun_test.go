@@ -31,8 +31,8 @@ func TestRunErrorsComeBeforeTheBanner(t *testing.T) {
 		{[]string{"http", "--addr", addr}, "address already in use"},
 		{[]string{"http", "--sandbox", "--addr", addr, "--metrics-addr", "127.0.0.1:0"}, "address already in use"},
 		{[]string{"stdio", "--sandbox", "--metrics-addr", "127.0.0.1:0", "--read-only", "--toolsets", "auth"}, "no tool left"},
-		{[]string{"stdio", "--sandbox", "--toolsets", "billing"}, `unknown toolset "billing"`},
-		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--toolsets", "billing"}, `unknown toolset "billing"`},
+		{[]string{"stdio", "--sandbox", "--toolsets", "money"}, `unknown toolset "money"`},
+		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--toolsets", "money"}, `unknown toolset "money"`},
 		{[]string{"stdio", "--sandbox", "--read-only", "--toolsets", "auth"}, "no tool left"},
 		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--read-only", "--toolsets", "auth"}, "no tool left"},
 	}

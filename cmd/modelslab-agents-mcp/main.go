@@ -122,6 +122,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Version: buildVersion(), Logger: log, ReadOnly: cfg.readOnly, Toolsets: cfg.toolsets,
 		RevealTokens: cfg.revealTokens, EnvToken: cfg.token,
 		SiteURL: cfg.siteURL, OpenBrowser: browserOpener(cfg, stderr), ConfirmDestructive: cfg.confirmDestructive,
+		MaxCharge: cfg.maxCharge,
 	}
 	clientCfg := upstream.Config{
 		BaseURL: cfg.baseURL, Timeout: cfg.timeout, Logger: log,

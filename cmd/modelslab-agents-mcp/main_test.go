@@ -45,6 +45,8 @@ func TestParseConfigDefaults(t *testing.T) {
 		logLevel: "info", logFormat: "auto", addr: "127.0.0.1:8080", sessionSecret: []byte{},
 		drainDelay: 5 * time.Second, maxSessions: server.DefaultMaxSessions,
 		confirmDestructive: "auto",
+		// Issue 17: the default toolsets are the five account tools; $100 ceiling.
+		toolsets: []string{"auth", "tokens", "profile", "api-keys", "teams"}, maxCharge: 100,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -81,6 +83,12 @@ func TestParseConfigFlagsAndEnv(t *testing.T) {
 			func(c *config) any { return c.readOnly }, true},
 		{[]string{"--toolsets", " auth, api-keys ,,"}, []string{"MODELSLAB_TOOLSETS", " auth, api-keys ,,"},
 			func(c *config) any { return c.toolsets }, []string{"auth", "api-keys"}},
+		{[]string{"--toolsets", "all"}, []string{"MODELSLAB_TOOLSETS", "all"},
+			func(c *config) any { return len(c.toolsets) }, 10},
+		{[]string{"--toolsets", "wallet,default"}, []string{"MODELSLAB_TOOLSETS", "wallet,default"},
+			func(c *config) any { return c.toolsets }, []string{"auth", "tokens", "profile", "api-keys", "teams", "wallet"}},
+		{[]string{"--max-charge", "25.5"}, []string{"MODELSLAB_MAX_CHARGE", "25.5"},
+			func(c *config) any { return c.maxCharge }, 25.5},
 		{[]string{"--reveal-tokens"}, []string{"MODELSLAB_REVEAL_TOKENS", "true"},
 			func(c *config) any { return c.revealTokens }, true},
 		{[]string{"--sandbox"}, []string{"MODELSLAB_SANDBOX", "1"},
@@ -377,7 +385,7 @@ func TestRunUsageErrors(t *testing.T) {
 		}
 	}
 	// Other failures are one line, exit 1, no hint.
-	_, _, err := runCmd(t, []string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--toolsets", "billing"}, env())
+	_, _, err := runCmd(t, []string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--toolsets", "money"}, env())
 	var printed bytes.Buffer
 	printError(&printed, err)
 	if exitCode(err) != 1 || strings.Count(printed.String(), "\n") != 1 {
@@ -514,8 +522,8 @@ func TestRunStartupErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"stdio", "--sandbox", "--toolsets", "billing"}, `unknown toolset "billing"`},
-		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--toolsets", "billing"}, `unknown toolset "billing"`},
+		{[]string{"stdio", "--sandbox", "--toolsets", "money"}, `unknown toolset "money"`},
+		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--toolsets", "money"}, `unknown toolset "money"`},
 		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--allowed-origins", "ftp://x.example.com"}, "allowed origin"},
 		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:99999"}, "99999"},
 	}
