@@ -26,10 +26,10 @@ func TestRunErrorsComeBeforeTheBanner(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"http", "--sandbox", "--addr", addr}, "address already in use"},
-		{[]string{"sandbox", "--addr", addr}, "address already in use"},
-		{[]string{"http", "--addr", addr}, "address already in use"},
-		{[]string{"http", "--sandbox", "--addr", addr, "--metrics-addr", "127.0.0.1:0"}, "address already in use"},
+		{[]string{"http", "--sandbox", "--addr", addr}, "is already in use"},
+		{[]string{"sandbox", "--addr", addr}, "is already in use"},
+		{[]string{"http", "--addr", addr}, "is already in use"},
+		{[]string{"http", "--sandbox", "--addr", addr, "--metrics-addr", "127.0.0.1:0"}, "is already in use"},
 		{[]string{"stdio", "--sandbox", "--metrics-addr", "127.0.0.1:0", "--read-only", "--toolsets", "auth"}, "no tool left"},
 		{[]string{"stdio", "--sandbox", "--toolsets", "billing"}, `unknown toolset "billing"`},
 		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--toolsets", "billing"}, `unknown toolset "billing"`},

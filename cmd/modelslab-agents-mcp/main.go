@@ -169,7 +169,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return ss.Serve(ctx, stdin, stdout)
 	}
 
-	ln, err := net.Listen("tcp", cfg.addr)
+	ln, err := listen(ctx, cfg.addr, "--addr")
 	if err != nil {
 		return err
 	}
@@ -241,9 +241,9 @@ func cleartextWarning(baseURL string) string {
 // serveMetrics starts the metrics listener and returns its URL; the returned
 // func stops it.
 func serveMetrics(m *server.Metrics, addr string, log zerolog.Logger) (string, func(), error) {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen(context.Background(), addr, "--metrics-addr")
 	if err != nil {
-		return "", nil, fmt.Errorf("--metrics-addr: %w", err)
+		return "", nil, err
 	}
 	where := "http://" + displayAddr(addr, ln.Addr()) + "/metrics"
 	ctx, cancel := context.WithCancel(context.Background())
@@ -262,6 +262,56 @@ func announceMetrics(w io.Writer, url string) {
 	if url != "" {
 		fmt.Fprintf(w, "Metrics: %s\n", url)
 	}
+}
+
+// listen opens addr; a port in use gets a message naming the port, what
+// probably holds it, and the flag that moves this server elsewhere.
+func listen(ctx context.Context, addr, flagName string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", flagName, addr, err)
+		}
+		return ln, nil
+	}
+	host, port, _ := net.SplitHostPort(addr)
+	holder := "another program (on Linux, `ss -ltnp 'sport = :" + port + "'` names it)"
+	if h := probeHolder(ctx, host, port); h != "" {
+		holder = h
+	}
+	return nil, fmt.Errorf("port %s (%s) is already in use, probably by %s: stop it, or choose another address with %s, e.g. %s %s (port 0 picks a free one)",
+		port, addr, holder, flagName, flagName, net.JoinHostPort(host, "0"))
+}
+
+// probeHolder asks, on loopback only, whether the port's holder is one of
+// ours: another modelslab-agents-mcp http (its /healthz answers "ok") or a
+// sandbox (its outbox answers).
+func probeHolder(ctx context.Context, host, port string) string {
+	if host == "" || host == "0.0.0.0" || host == "::" || strings.EqualFold(host, "localhost") {
+		host = "127.0.0.1"
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return "" // nothing but loopback is ever dialled
+	}
+	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	get := func(path string) (int, string) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64))
+		return resp.StatusCode, strings.TrimSpace(string(b))
+	}
+	if code, body := get("/healthz"); code == http.StatusOK && body == "ok" {
+		return "another modelslab-agents-mcp http (its /healthz answers ok)"
+	}
+	if code, _ := get(sandbox.OutboxPath + "?email=x@sandbox.test"); code == http.StatusOK {
+		return "a modelslab-agents-mcp sandbox (its outbox answers)"
+	}
+	return ""
 }
 
 func isLoopbackListener(ln net.Listener) bool {
@@ -285,7 +335,7 @@ func announceSandbox(w io.Writer, sb *sandbox.Sandbox, base string) {
 
 func runSandbox(ctx context.Context, cfg *config, log zerolog.Logger, stderr io.Writer) error {
 	sb := sandbox.New(sandbox.Options{Logger: log})
-	ln, err := net.Listen("tcp", cfg.addr)
+	ln, err := listen(ctx, cfg.addr, "--addr")
 	if err != nil {
 		return err
 	}
