@@ -142,6 +142,7 @@ type errorInfo struct {
 // line, so the result and the log classify a failure the same way.
 func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, errorInfo) {
 	info := errorInfo{Tool: tool, Action: action, Message: err.Error()}
+	up := d.Client.Name() // "ModelsLab", or the sandbox: say nothing left the machine
 	var (
 		ie  *InputError
 		ue  *unavailableError
@@ -178,7 +179,7 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		info.NextStep = loginHint(d)
 	case errors.As(err, &ae):
 		info.Kind, info.Status, info.Code, info.RequestID = "upstream", ae.Status, ae.Code, ae.RequestID
-		info.Message = fmt.Sprintf("ModelsLab answered HTTP %d", ae.Status)
+		info.Message = fmt.Sprintf("%s answered HTTP %d", up, ae.Status)
 		if ae.Code != "" {
 			info.Message += " " + ae.Code
 		}
@@ -189,11 +190,11 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 	case errors.As(err, &ne):
 		switch {
 		case ne.Canceled:
-			info.Kind, info.Message = "cancelled", "the call was cancelled before ModelsLab answered"
+			info.Kind, info.Message = "cancelled", "the call was cancelled before "+up+" answered"
 		case ne.Timeout:
-			info.Kind, info.Message = "timeout", "ModelsLab did not answer in time"
+			info.Kind, info.Message = "timeout", up+" did not answer in time"
 		default:
-			info.Kind, info.Message = "network", "could not reach ModelsLab: "+ne.Error()
+			info.Kind, info.Message = "network", "could not reach "+up+": "+ne.Error()
 		}
 		switch {
 		case ne.NotSent:
@@ -205,7 +206,7 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		}
 	case errors.As(err, &re):
 		info.Kind, info.Status, info.RequestID = "bad_response", re.Status, re.RequestID
-		info.Message = "ModelsLab's answer could not be used: " + re.Problem
+		info.Message = up + "'s answer could not be used: " + re.Problem
 		info.NextStep = repeatHint(d, tool, re.Method, "ModelsLab received the request and answered")
 	default:
 		info.Kind = "internal"
@@ -396,6 +397,37 @@ func maskSecret(secret string) string {
 	return "…" + last
 }
 
+// ownMaskStyle reports whether s is already in maskSecret's style.
+func ownMaskStyle(s string) bool {
+	if i := strings.IndexByte(s, '|'); i > 0 && i < 21 {
+		s = s[i+1:]
+	}
+	rest, ok := strings.CutPrefix(s, "…")
+	return ok && len(rest) <= 4 && !strings.ContainsAny(rest, ".*…")
+}
+
+// maskedElsewhere reports whether s was masked by ModelsLab (sk_...abcd, x***y).
+func maskedElsewhere(s string) bool {
+	return strings.Contains(s, "...") || strings.Contains(s, "…") || strings.Contains(s, "***")
+}
+
+// restyleMask shows a value masked elsewhere in maskSecret's style: the
+// token id kept, then "…" and at most the four characters the mask showed last.
+func restyleMask(s string) string {
+	prefix := ""
+	if i := strings.IndexByte(s, '|'); i > 0 && i < 21 {
+		prefix, s = s[:i+1], s[i+1:]
+	}
+	tail := ""
+	if j := strings.LastIndexAny(s, ".*…"); j >= 0 {
+		tail = strings.TrimLeft(s[j:], ".*…")
+	}
+	if len(tail) > 4 {
+		tail = tail[len(tail)-4:]
+	}
+	return prefix + "…" + tail
+}
+
 // anyToMask reports whether maskFields would mask anything in the valid JSON
 // raw: the same walk, over the bytes (upstream.EachField splits without
 // copying) instead of a decoded tree.
@@ -416,7 +448,7 @@ func anyToMask(raw json.RawMessage, names []string, owner string) bool {
 			}
 			s = []byte(u)
 		}
-		return len(s) > 0 && !bytes.Contains(s, []byte("...")) && !bytes.Contains(s, []byte("…")) && !bytes.Contains(s, []byte("***"))
+		return len(s) > 0 && !ownMaskStyle(string(s))
 	case '{':
 		found := false
 		upstream.EachField(raw, func(k string, e json.RawMessage) bool {
@@ -454,9 +486,10 @@ var harmlessFields = map[string]bool{"id": true, "name": true, "notes": true, "t
 
 // maskFields masks, at any depth of data, every string held by a field of
 // one of the given names; in an object under such a field (api_key: {id,
-// name, key}) every string but the plainly harmless ones. It returns the new
-// data and the names it masked; data that is not JSON, or has nothing to
-// mask, comes back unchanged.
+// name, key}) every string but the plainly harmless ones; a value masked
+// already in another style is shown in this one. It returns the new data and
+// the names it masked; data that is not JSON, or has nothing to mask or
+// restyle, comes back unchanged.
 func maskFields(raw json.RawMessage, names ...string) (json.RawMessage, []string) {
 	if trimmed := bytes.TrimSpace(raw); json.Valid(trimmed) && !anyToMask(trimmed, names, "") {
 		return raw, nil // the common case (ModelsLab masked them already), without decoding
@@ -473,13 +506,21 @@ func maskDecoded(raw json.RawMessage, names []string) (json.RawMessage, []string
 		return raw, nil
 	}
 	var masked []string
+	changed := false
 	// owner is the secret field v is under ("" for none).
 	var walk func(v any, owner string) any
 	walk = func(v any, owner string) any {
 		switch x := v.(type) {
 		case string:
-			// A value ModelsLab masked itself ("sk_...abcd") is no secret.
-			if owner != "" && x != "" && !strings.Contains(x, "...") && !strings.Contains(x, "…") && !strings.Contains(x, "***") {
+			switch {
+			case owner == "" || x == "" || ownMaskStyle(x):
+			case maskedElsewhere(x):
+				// A value ModelsLab masked itself ("sk_...abcd") is no secret,
+				// but is shown in the one style of this server ("…abcd").
+				changed = true
+				return restyleMask(x)
+			default:
+				changed = true
 				if !slices.Contains(masked, owner) {
 					masked = append(masked, owner)
 				}
@@ -497,7 +538,7 @@ func maskDecoded(raw json.RawMessage, names []string) (json.RawMessage, []string
 		return v
 	}
 	v = walk(v, "")
-	if len(masked) == 0 {
+	if !changed {
 		return raw, nil
 	}
 	out, err := marshalText(v)

@@ -129,6 +129,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		sb = sandbox.New(sandbox.Options{Logger: log})
 		// In process: no port, no network; the host is never dialled.
 		clientCfg.BaseURL = "http://sandbox.invalid/api/agents/v1"
+		clientCfg.Name = upstream.SandboxName
 		clientCfg.Transport = sb.Transport()
 		if cfg.siteURL == "" {
 			opts.Site = sb // the sandbox plays the site, on the login's own loopback port
