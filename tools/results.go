@@ -397,37 +397,6 @@ func maskSecret(secret string) string {
 	return "…" + last
 }
 
-// ownMaskStyle reports whether s is already in maskSecret's style.
-func ownMaskStyle(s string) bool {
-	if i := strings.IndexByte(s, '|'); i > 0 && i < 21 {
-		s = s[i+1:]
-	}
-	rest, ok := strings.CutPrefix(s, "…")
-	return ok && len(rest) <= 4 && !strings.ContainsAny(rest, ".*…")
-}
-
-// maskedElsewhere reports whether s was masked by ModelsLab (sk_...abcd, x***y).
-func maskedElsewhere(s string) bool {
-	return strings.Contains(s, "...") || strings.Contains(s, "…") || strings.Contains(s, "***")
-}
-
-// restyleMask shows a value masked elsewhere in maskSecret's style: the
-// token id kept, then "…" and at most the four characters the mask showed last.
-func restyleMask(s string) string {
-	prefix := ""
-	if i := strings.IndexByte(s, '|'); i > 0 && i < 21 {
-		prefix, s = s[:i+1], s[i+1:]
-	}
-	tail := ""
-	if j := strings.LastIndexAny(s, ".*…"); j >= 0 {
-		tail = strings.TrimLeft(s[j:], ".*…")
-	}
-	if len(tail) > 4 {
-		tail = tail[len(tail)-4:]
-	}
-	return prefix + "…" + tail
-}
-
 // anyToMask reports whether maskFields would mask anything in the valid JSON
 // raw: the same walk, over the bytes (upstream.EachField splits without
 // copying) instead of a decoded tree.
@@ -448,7 +417,7 @@ func anyToMask(raw json.RawMessage, names []string, owner string) bool {
 			}
 			s = []byte(u)
 		}
-		return len(s) > 0 && !ownMaskStyle(string(s))
+		return len(s) > 0 && !bytes.Contains(s, []byte("...")) && !bytes.Contains(s, []byte("…")) && !bytes.Contains(s, []byte("***"))
 	case '{':
 		found := false
 		upstream.EachField(raw, func(k string, e json.RawMessage) bool {
@@ -486,10 +455,9 @@ var harmlessFields = map[string]bool{"id": true, "name": true, "notes": true, "t
 
 // maskFields masks, at any depth of data, every string held by a field of
 // one of the given names; in an object under such a field (api_key: {id,
-// name, key}) every string but the plainly harmless ones; a value masked
-// already in another style is shown in this one. It returns the new data and
-// the names it masked; data that is not JSON, or has nothing to mask or
-// restyle, comes back unchanged.
+// name, key}) every string but the plainly harmless ones. It returns the new
+// data and the names it masked; data that is not JSON, or has nothing to
+// mask, comes back unchanged.
 func maskFields(raw json.RawMessage, names ...string) (json.RawMessage, []string) {
 	if trimmed := bytes.TrimSpace(raw); json.Valid(trimmed) && !anyToMask(trimmed, names, "") {
 		return raw, nil // the common case (ModelsLab masked them already), without decoding
@@ -506,21 +474,13 @@ func maskDecoded(raw json.RawMessage, names []string) (json.RawMessage, []string
 		return raw, nil
 	}
 	var masked []string
-	changed := false
 	// owner is the secret field v is under ("" for none).
 	var walk func(v any, owner string) any
 	walk = func(v any, owner string) any {
 		switch x := v.(type) {
 		case string:
-			switch {
-			case owner == "" || x == "" || ownMaskStyle(x):
-			case maskedElsewhere(x):
-				// A value ModelsLab masked itself ("sk_...abcd") is no secret,
-				// but is shown in the one style of this server ("…abcd").
-				changed = true
-				return restyleMask(x)
-			default:
-				changed = true
+			// A value ModelsLab masked itself ("sk_...abcd") is no secret.
+			if owner != "" && x != "" && !strings.Contains(x, "...") && !strings.Contains(x, "…") && !strings.Contains(x, "***") {
 				if !slices.Contains(masked, owner) {
 					masked = append(masked, owner)
 				}
@@ -538,7 +498,7 @@ func maskDecoded(raw json.RawMessage, names []string) (json.RawMessage, []string
 		return v
 	}
 	v = walk(v, "")
-	if !changed {
+	if len(masked) == 0 {
 		return raw, nil
 	}
 	out, err := marshalText(v)
@@ -547,4 +507,31 @@ func maskDecoded(raw json.RawMessage, names []string) (json.RawMessage, []string
 	}
 	slices.Sort(masked)
 	return out, masked
+}
+
+// UnknownTool is the result of a tools/call that names a tool this server does
+// not publish: like an unknown action, it names the nearest published tool and
+// lists them all, and for one of ours held back by --read-only or --toolsets,
+// says why. published is what tools/list shows.
+func UnknownTool(name string, published []string, f Filter) *mcp.CallToolResult {
+	shown := name
+	if len(shown) > 64 {
+		shown = strings.ToValidUTF8(shown[:64], "") + "…"
+	}
+	info := errorInfo{Tool: shown, Kind: "unknown_tool",
+		NextStep: "call one of the published tools: " + strings.Join(published, ", ") + " (tools/list shows their actions)"}
+	info.Message = fmt.Sprintf("unknown tool %q", shown)
+	for _, s := range Specs() {
+		if s.Name == name && !slices.Contains(published, name) {
+			info.Message = fmt.Sprintf("tool %s is not published by this server: %s", name, (&Deps{filter: f}).whyNot(name))
+		}
+	}
+	if s := Suggest(name, published); len(s) > 0 && s[0] != name {
+		info.Message += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return &mcp.CallToolResult{
+		Content:           []mcp.Content{mcp.NewTextContent(info.Message + "\nNext step: " + info.NextStep)},
+		StructuredContent: errorBody{Error: info},
+		IsError:           true,
+	}
 }
