@@ -108,6 +108,7 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 	}
 	lean := leanCallSchemas(ts)
 	hooks.AddAfterListTools(lean.publish)
+	ts = append(ts, unknownTools(ts, hooks, tools.Filter{ReadOnly: opts.ReadOnly, Toolsets: opts.Toolsets}))
 	sopts = append(sopts, mcpserver.WithHooks(hooks))
 	s := mcpserver.NewMCPServer(Name, opts.Version, sopts...)
 	s.AddTools(ts...)
@@ -179,6 +180,41 @@ func (p publishedSchemas) publish(_ context.Context, _ any, _ *mcp.ListToolsRequ
 		if raw, ok := p[res.Tools[i].Name]; ok {
 			res.Tools[i].RawInputSchema = raw
 		}
+	}
+}
+
+// unknownToolName is a tool registered but never listed: a tools/call of a
+// name this server does not publish is sent to it, so that the caller gets a
+// tool error with the nearest name and the list, as for an unknown action,
+// instead of mcp-go's bare "tool not found" (whose message a hook cannot
+// change). The MCP spec allows either; a tool error is what the model reads.
+const unknownToolName = "modelslab-agents-mcp/unknown-tool"
+
+// unknownTools returns the fallback tool and hooks the routing to it.
+func unknownTools(ts []mcpserver.ServerTool, hooks *mcpserver.Hooks, f tools.Filter) mcpserver.ServerTool {
+	names := make([]string, 0, len(ts))
+	known := map[string]bool{}
+	for _, t := range ts {
+		names = append(names, t.Tool.Name)
+		known[t.Tool.Name] = true
+	}
+	hooks.AddBeforeCallTool(func(_ context.Context, _ any, req *mcp.CallToolRequest) {
+		if !known[req.Params.Name] {
+			req.Params.Arguments = map[string]any{"name": req.Params.Name}
+			req.Params.Name = unknownToolName
+		}
+	})
+	hooks.AddAfterListTools(func(_ context.Context, _ any, _ *mcp.ListToolsRequest, res *mcp.ListToolsResult) {
+		if res != nil {
+			res.Tools = slices.DeleteFunc(res.Tools, func(t mcp.Tool) bool { return t.Name == unknownToolName })
+		}
+	})
+	return mcpserver.ServerTool{
+		Tool: mcp.Tool{Name: unknownToolName, RawInputSchema: callSchema},
+		Handler: func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			name, _ := req.GetArguments()["name"].(string)
+			return tools.UnknownTool(name, names, f), nil
+		},
 	}
 }
 
