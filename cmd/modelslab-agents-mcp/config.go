@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
@@ -376,9 +377,53 @@ func (c *config) finish(cmd *cobra.Command, getenv func(string) string) error {
 	c.allowedHosts = splitList(c.hostsRaw)
 	c.trustedProxies = splitList(c.proxiesRaw)
 	c.token = upstream.Token(strings.TrimSpace(getenv("MODELSLAB_AGENT_TOKEN")))
+	if c.command == "stdio" || c.command == "http" || c.command == "doctor" {
+		if why := notAToken(string(c.token)); why != "" {
+			// Refused here, not by a 401 on the first call. The value is never
+			// repeated: it may be a real secret pasted wrong.
+			return fmt.Errorf("MODELSLAB_AGENT_TOKEN cannot be a token: %s. Set it to a token you have (agent-tokens list shows them), "+
+				"or to an empty string (or drop it) and log in through agent-auth", why)
+		}
+	}
 	// A secret, like the token: environment only.
 	c.sessionSecret = []byte(getenv("MODELSLAB_SESSION_SECRET"))
 	return nil
+}
+
+// placeholderWords are words of the placeholders people paste from examples;
+// a whole value of placeholderValues is one too.
+var (
+	placeholderWords  = []string{"optional", "your", "yours", "replace", "replaceme", "changeme", "placeholder", "todo", "insert", "paste"}
+	placeholderValues = []string{"token", "secret", "bearer", "example", "none", "null", "undefined"}
+)
+
+// notAToken says why tok cannot be a bearer token ("" when it can, or is
+// empty: empty means none). A Sanctum token is "id|secret" of letters and
+// digits; whole placeholder words, spaces, brackets and masks are never in one.
+func notAToken(tok string) string {
+	switch {
+	case tok == "":
+		return ""
+	case strings.ContainsFunc(tok, unicode.IsSpace):
+		return "it contains spaces (a placeholder text?)"
+	case strings.ContainsAny(tok, "<>{}$"):
+		return "it contains <, >, { , } or $ (a template placeholder?)"
+	case strings.Contains(tok, "…") || strings.Contains(tok, "..."):
+		return "it is a masked token (… hides most of it); the whole token is needed"
+	}
+	if slices.Contains(placeholderValues, strings.ToLower(tok)) {
+		return "it is a placeholder word"
+	}
+	for _, w := range strings.FieldsFunc(tok, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		lw := strings.ToLower(w)
+		if slices.Contains(placeholderWords, lw) {
+			return fmt.Sprintf("it contains the placeholder word %q", w)
+		}
+		if len(lw) >= 3 && strings.Trim(lw, "x") == "" {
+			return "it contains a run of x's, a placeholder"
+		}
+	}
+	return ""
 }
 
 // want says what a flag type accepts, for an environment variable that does not parse.

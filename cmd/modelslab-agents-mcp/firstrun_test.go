@@ -226,3 +226,43 @@ func TestDockerfileHealthcheckFollowsTheAddress(t *testing.T) {
 		t.Errorf("HEALTHCHECK %q with MODELSLAB_ADDR=%s: %v", hcArgs, moved, err)
 	}
 }
+
+// A MODELSLAB_AGENT_TOKEN that cannot be a token is refused at start-up,
+// saying why and what to do, without repeating the value; the README's
+// Claude Desktop snippet (an empty token) starts (issue 21).
+func TestPlaceholderTokenIsRefused(t *testing.T) {
+	for _, tok := range []string{"optional: a token you already have", "your-token", "<token>", "REPLACE_ME", "xxx", "xxxxxxxx",
+		"${input:modelslab-token}", "42|…P4RU", "Bearer 42|abc", "TODO", "TOKEN"} {
+		for _, cmd := range []string{"stdio", "http", "doctor"} {
+			_, err := parseConfig([]string{cmd, "--sandbox"}, env("MODELSLAB_AGENT_TOKEN", tok), &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), "MODELSLAB_AGENT_TOKEN cannot be a token") || !strings.Contains(err.Error(), "agent-auth") {
+				t.Errorf("%s with %q: %v", cmd, tok, err)
+				continue
+			}
+			if len(tok) > 4 && strings.Contains(strings.ReplaceAll(err.Error(), "MODELSLAB_AGENT_TOKEN", ""), tok) {
+				t.Errorf("%s: the error repeats the value: %v", cmd, err)
+			}
+			if exitCode(err) != 1 {
+				t.Errorf("exit %d, want 1", exitCode(err))
+			}
+		}
+	}
+	// Real tokens, random ones that happen to hold "xx" or "token" inside a
+	// word, and an empty one (none) are accepted.
+	for _, tok := range []string{"", "  ", "42|AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd", "7|tokenizedXXwords0123", "42|secret-token", "sk_live_9f8e7d6c5b4a3210"} {
+		if _, err := parseConfig([]string{"stdio", "--sandbox"}, env("MODELSLAB_AGENT_TOKEN", tok), &bytes.Buffer{}); err != nil {
+			t.Errorf("%q refused: %v", tok, err)
+		}
+	}
+	// The README's snippet, as pasted: its env block starts the server.
+	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Skipf("no README: %v", err)
+	}
+	m := regexp.MustCompile(`"MODELSLAB_AGENT_TOKEN": "([^"]*)"`).FindAllStringSubmatch(string(raw), -1)
+	for _, v := range m {
+		if why := notAToken(v[1]); why != "" {
+			t.Errorf("the README sets MODELSLAB_AGENT_TOKEN to %q, refused: %s", v[1], why)
+		}
+	}
+}
