@@ -51,6 +51,9 @@ type Options struct {
 	Logger zerolog.Logger
 	// Limits caps the in-memory state; zero fields take the defaults.
 	Limits Limits
+	// StatePath, when set, keeps the state in this file, shared by every
+	// process that names it (state.go); "" keeps it in memory.
+	StatePath string
 }
 
 // Limits caps the sandbox's memory use. Past a cap, the request that would
@@ -111,6 +114,8 @@ type Sandbox struct {
 	limiter   *limiter
 	nextSweep time.Time
 	demo      Demo
+	store     *store // the state file; nil in memory
+	session   string // a stdio session's token, kept with the state file
 
 	routeTable []route // immutable after New
 }
@@ -137,6 +142,9 @@ func New(opts Options) *Sandbox {
 	}
 	if opts.GeneralLimit <= 0 {
 		s.opts.GeneralLimit = 120
+	}
+	if opts.StatePath != "" {
+		s.store = &store{path: opts.StatePath} // read at the first request, not here
 	}
 	s.routeTable = s.routes()
 	s.rnd = newRandSource(opts.Seed)
