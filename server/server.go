@@ -64,6 +64,17 @@ type Options struct {
 	// Outbox, set in sandbox mode only, publishes the sandbox's outbox as MCP
 	// resources (OutboxURI).
 	Outbox Outbox
+	// SessionStore, set for a sandbox with a state file, keeps the stdio
+	// session's token there, so that the next process continues the session
+	// (clients such as the Inspector's CLI start one per call). Never for a
+	// real control plane: a real token is never written to disk.
+	SessionStore SessionStore
+}
+
+// SessionStore keeps the one stdio session's token beyond the process.
+type SessionStore interface {
+	SessionToken() string
+	SetSessionToken(tok string)
 }
 
 const instructions = `This server manages a ModelsLab account through the Agent Control Plane.

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -54,9 +56,12 @@ type config struct {
 	confirmDestructive string
 	// doctor
 	jsonOut bool
+	// sandboxState is the sandbox's state file, "none" (or "") for memory.
+	sandboxState string
 
 	// list flags, split after parsing
 	toolsetsRaw, originsRaw, hostsRaw, proxiesRaw string
+	getenv                                        func(string) string
 	rawArgs                                       []string // as given, for hints
 }
 
@@ -132,6 +137,13 @@ func (c *config) flagTable(cmd string) []flagDef {
 	if cmd == "sandbox" {
 		addr = "127.0.0.1:8090" // so both can run at once
 	}
+	// stdio keeps the sandbox in a file by default: clients such as the
+	// Inspector's CLI start a process per call. A long-running http server
+	// or sandbox keeps it in memory unless told.
+	state := "none"
+	if cmd == "stdio" || cmd == "reset" {
+		state = defaultStatePath(c.getenv)
+	}
 	return []flagDef{
 		{"base-url", "MODELSLAB_BASE_URL", cmdsUpTo, str(&c.baseURL, upstream.DefaultBaseURL), "control-plane base URL; credentials are only ever sent here"},
 		{"timeout", "MODELSLAB_TIMEOUT", cmdsUpTo, duration(&c.timeout, upstream.DefaultTimeout), "bound on one upstream call, retries included"},
@@ -157,6 +169,7 @@ func (c *config) flagTable(cmd string) []flagDef {
 		{"log-level", "MODELSLAB_LOG_LEVEL", cmdsLogging, str(&c.logLevel, "info"), "debug, info, warn or error; logs go to stderr and never carry a secret"},
 		{"log-format", "MODELSLAB_LOG_FORMAT", cmdsLogging, str(&c.logFormat, "auto"), "json, console, or auto: console when stderr is a terminal, json otherwise"},
 		{"json", "", "doctor", boolean(&c.jsonOut), "print the report as JSON"},
+		{"sandbox-state", "MODELSLAB_SANDBOX_STATE", "stdio http sandbox reset", str(&c.sandboxState, state), "file that keeps the sandbox's state between processes (locked, so processes can share it); none: in memory"},
 		{"version", "", "*", boolean(&c.showVersion), "print version, commit and Go version"},
 	}
 }
@@ -190,7 +203,7 @@ func (e *usageError) Hint() string {
 // (and a completion script) goes to out (stdout), with flag.ErrHelp as the
 // error: the answer was printed. Mistakes on the command line are *usageError.
 func parseConfig(args []string, getenv func(string) string, out io.Writer) (*config, error) {
-	c := &config{rawArgs: args}
+	c := &config{rawArgs: args, getenv: getenv}
 	answered := false
 	root := newRootCommand(c, getenv, &answered)
 	root.SetArgs(commandFirst(root, args))
@@ -262,6 +275,9 @@ func newRootCommand(c *config, getenv func(string) string, answered *bool) *cobr
 		if def.name == "version" {
 			cmd.Use = "version"
 		}
+		if def.name == "sandbox" {
+			cmd.AddCommand(newResetCommand(c, getenv))
+		}
 		for _, f := range c.flagTable(def.name) {
 			if f.takes(def.name) {
 				usage := f.usage
@@ -305,6 +321,70 @@ func newRootCommand(c *config, getenv func(string) string, answered *bool) *cobr
 		},
 	})
 	return root
+}
+
+// newResetCommand is `sandbox reset`: it removes the state file, so every
+// sandbox using it starts again from the seeded demo data.
+func newResetCommand(c *config, getenv func(string) string) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "reset [flags]",
+		Short: "forget the sandbox's state: start again from the demo data",
+		Long: "Removes the sandbox's state file (under its lock), so that every sandbox using it, running or not,\n" +
+			"starts again from the seeded demo data. The default file is the one stdio --sandbox uses.",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return &usageError{msg: fmt.Sprintf("unexpected argument %q: sandbox reset takes flags only", args[0]), topic: "sandbox"}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c.command = "sandbox reset"
+			return c.finish(cmd, getenv)
+		},
+	}
+	for _, f := range c.flagTable("reset") {
+		if f.takes("reset") && f.name != "version" {
+			f.bind(cmd.Flags(), f.name, f.usage+" ("+f.env+")")
+		}
+	}
+	return cmd
+}
+
+// defaultStatePath is os.UserCacheDir()/modelslab-agents-mcp/sandbox.json,
+// by os.UserCacheDir's rules read through getenv (so tests, with an
+// environment of their own, never touch the user's file); "none" when there
+// is no cache directory.
+func defaultStatePath(getenv func(string) string) string {
+	if getenv == nil {
+		return "none"
+	}
+	dir := ""
+	switch runtime.GOOS {
+	case "windows":
+		dir = getenv("LocalAppData")
+	case "darwin", "ios":
+		if h := getenv("HOME"); h != "" {
+			dir = filepath.Join(h, "Library", "Caches")
+		}
+	default:
+		if d := getenv("XDG_CACHE_HOME"); filepath.IsAbs(d) {
+			dir = d
+		} else if h := getenv("HOME"); h != "" {
+			dir = filepath.Join(h, ".cache")
+		}
+	}
+	if dir == "" {
+		return "none"
+	}
+	return filepath.Join(dir, "modelslab-agents-mcp", "sandbox.json")
+}
+
+// statePath is the sandbox's state file, "" for memory.
+func (c *config) statePath() string {
+	if c.sandboxState == "none" {
+		return ""
+	}
+	return c.sandboxState
 }
 
 // finish reads the environment for every flag of cmd not given on the
@@ -567,6 +647,9 @@ func printHelp(w io.Writer, cmd *cobra.Command) {
 				use = c.name
 			}
 			fmt.Fprintf(w, "  %-42s %s\n", "modelslab-agents-mcp "+use, c.summary)
+			if c.name == "sandbox" {
+				fmt.Fprintf(w, "  %-42s %s\n", "modelslab-agents-mcp sandbox reset [flags]", "forget the sandbox's state file: start again from the demo data")
+			}
 		}
 		fmt.Fprintf(w, "  %-42s %s\n", "modelslab-agents-mcp completion SHELL", "print a completion script for bash, zsh, fish or powershell")
 		fmt.Fprintf(w, "  %-42s %s\n", "modelslab-agents-mcp help [command]", "show this help, or a command's with its flags")
@@ -574,12 +657,15 @@ func printHelp(w io.Writer, cmd *cobra.Command) {
 			"Example: modelslab-agents-mcp http --sandbox   (offline, with a demo account)\n\n", secretsText)
 		return
 	}
-	if !slices.ContainsFunc(commands, func(c struct{ name, summary, detail string }) bool { return c.name == cmd.Name() }) {
+	use := cmd.Use
+	if p := cmd.Parent(); p != nil && p.HasParent() {
+		use = p.Name() + " " + use // sandbox reset
+	} else if !slices.ContainsFunc(commands, func(c struct{ name, summary, detail string }) bool { return c.name == cmd.Name() }) {
 		// completion and its shells: cobra's own help.
 		fmt.Fprint(w, strings.TrimSpace(cmd.Long+"\n\n"+cmd.UsageString()), "\n")
 		return
 	}
-	fmt.Fprintf(w, "Usage: modelslab-agents-mcp %s\n\n%s\n\nFlags:\n%s", cmd.Use, cmd.Long, cmd.LocalFlags().FlagUsages())
+	fmt.Fprintf(w, "Usage: modelslab-agents-mcp %s\n\n%s\n\nFlags:\n%s", use, cmd.Long, cmd.LocalFlags().FlagUsages())
 	if cmd.Name() != "version" && cmd.Name() != "healthcheck" {
 		fmt.Fprint(w, "\nA flag given wins over its environment variable.\n")
 	}

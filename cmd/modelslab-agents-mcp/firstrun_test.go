@@ -1,13 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // bannerWords are the lines that promise a running server.
@@ -264,5 +271,163 @@ func TestPlaceholderTokenIsRefused(t *testing.T) {
 		if why := notAToken(v[1]); why != "" {
 			t.Errorf("the README sets MODELSLAB_AGENT_TOKEN to %q, refused: %s", v[1], why)
 		}
+	}
+}
+
+// stdioCalls runs `stdio` in process with args, sends initialize and then each
+// tools/call or resources/read (method, params JSON), and returns each
+// answer's result (or error) as JSON, and stderr. Like one Inspector CLI call
+// per run: a new server every time.
+func stdioCalls(t *testing.T, getenv func(string) string, args []string, calls ...[2]string) ([]string, string) {
+	t.Helper()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	var stderr lockedBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, append([]string{"stdio"}, args...), getenv, inR, outW, &stderr); outW.Close() }()
+	lines := bufio.NewScanner(outR)
+	lines.Buffer(nil, 1<<20)
+	send := func(id int, method, params string) string {
+		fmt.Fprintf(inW, `{"jsonrpc":"2.0","id":%d,"method":%q,"params":%s}`+"\n", id, method, params)
+		if !lines.Scan() {
+			t.Fatalf("no answer to %s; stderr:\n%s", method, stderr.String())
+		}
+		var msg struct {
+			Result, Error json.RawMessage
+		}
+		if err := json.Unmarshal(lines.Bytes(), &msg); err != nil {
+			t.Fatalf("%s: %v: %s", method, err, lines.Text())
+		}
+		if msg.Error != nil {
+			return string(msg.Error)
+		}
+		return string(msg.Result)
+	}
+	send(0, "initialize", `{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}`)
+	fmt.Fprintln(inW, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	var out []string
+	for i, c := range calls {
+		out = append(out, send(i+1, c[0], c[1]))
+	}
+	inW.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	return out, stderr.String()
+}
+
+func toolCall(tool string, args ...string) [2]string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(args); i += 2 {
+		m[args[i]] = args[i+1]
+	}
+	raw, _ := json.Marshal(map[string]any{"name": tool, "arguments": m})
+	return [2]string{"tools/call", string(raw)}
+}
+
+// The README's stdio journey, one server process per call as the Inspector
+// CLI runs it (issue 21): signup, the code from the outbox resource,
+// verify-email, login, profile. The state file and the session's token
+// carry over; with --sandbox-state none every process starts afresh.
+func TestStdioSandboxOutlivesTheProcess(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "sandbox.json")
+	getenv := env("MODELSLAB_SANDBOX_STATE", state)
+	args := []string{"--sandbox"}
+	res, banner := stdioCalls(t, getenv, args, toolCall("agent-auth", "action", "signup", "email", "me@example.test", "password", "correct-horse-1"))
+	if !strings.Contains(banner, "its state kept between runs in\n  "+state) || !strings.Contains(res[0], `\"verification_required\":true`) {
+		t.Fatalf("signup: %s\nbanner:\n%s", res[0], banner)
+	}
+	res, _ = stdioCalls(t, getenv, args, [2]string{"resources/read", `{"uri":"sandbox://outbox/me@example.test"}`})
+	code := regexp.MustCompile(`\\"code\\":\\"(\w+)\\"`).FindStringSubmatch(res[0])
+	if code == nil {
+		t.Fatalf("no code in the outbox of the next process: %s", res[0])
+	}
+	res, _ = stdioCalls(t, getenv, args, toolCall("agent-auth", "action", "verify-email", "verification_code", code[1]))
+	if strings.Contains(res[0], `"isError":true`) {
+		t.Fatalf("verify-email in a third process: %s", res[0])
+	}
+	res, _ = stdioCalls(t, getenv, args,
+		toolCall("agent-auth", "action", "login", "email", "me@example.test", "password", "correct-horse-1"))
+	if strings.Contains(res[0], `"isError":true`) {
+		t.Fatalf("login: %s", res[0])
+	}
+	res, _ = stdioCalls(t, getenv, args, toolCall("agent-profile", "action", "get"))
+	if !strings.Contains(res[0], `\"email\":\"me@example.test\"`) {
+		t.Fatalf("profile in the next process, with the token the last one kept: %s", res[0])
+	}
+	// sandbox reset starts afresh: the account and the session are gone.
+	if _, errOut, err := runCmd(t, []string{"sandbox", "reset"}, getenv); err != nil || !strings.Contains(errOut, state+" removed") {
+		t.Fatalf("sandbox reset: %v %s", err, errOut)
+	}
+	res, _ = stdioCalls(t, getenv, args, toolCall("agent-profile", "action", "get"))
+	if !strings.Contains(res[0], "not_logged_in") {
+		t.Errorf("profile after the reset: %s", res[0])
+	}
+	// In memory, the next process knows nothing of the last.
+	none := env("MODELSLAB_SANDBOX_STATE", "none")
+	stdioCalls(t, none, args, toolCall("agent-auth", "action", "login", "email", "demo@sandbox.test", "password", "sandbox-demo-password"))
+	res, banner = stdioCalls(t, none, args, toolCall("agent-profile", "action", "get"))
+	if !strings.Contains(res[0], "not_logged_in") || !strings.Contains(banner, "in-memory") {
+		t.Errorf("in memory: %s\n%s", res[0], banner)
+	}
+}
+
+// Where the state lives: the user's cache directory for stdio (and reset),
+// memory for http and sandbox unless told; none without a cache directory.
+func TestSandboxStateDefaults(t *testing.T) {
+	home := env("HOME", "/home/u")
+	for _, tc := range []struct {
+		args   []string
+		getenv func(string) string
+		want   string
+	}{
+		{[]string{"stdio"}, home, filepath.Join("/home/u", ".cache", "modelslab-agents-mcp", "sandbox.json")},
+		{[]string{"stdio"}, env("HOME", "/home/u", "XDG_CACHE_HOME", "/xdg"), filepath.Join("/xdg", "modelslab-agents-mcp", "sandbox.json")},
+		{[]string{"stdio"}, env(), ""},
+		{[]string{"stdio", "--sandbox-state", "none"}, home, ""},
+		{[]string{"stdio", "--sandbox-state", "/tmp/s.json"}, home, "/tmp/s.json"},
+		{[]string{"http"}, home, ""},
+		{[]string{"sandbox"}, home, ""},
+		{[]string{"http"}, env("HOME", "/home/u", "MODELSLAB_SANDBOX_STATE", "/tmp/s.json"), "/tmp/s.json"},
+		{[]string{"sandbox", "reset"}, home, filepath.Join("/home/u", ".cache", "modelslab-agents-mcp", "sandbox.json")},
+	} {
+		if runtime.GOOS != "linux" && len(tc.want) > 0 && tc.want[0] == '/' && tc.args[len(tc.args)-1] != "/tmp/s.json" {
+			continue // the cache directory's rules differ by OS
+		}
+		if got := mustParse(t, tc.args, tc.getenv).statePath(); got != tc.want {
+			t.Errorf("%q: state %q, want %q", tc.args, got, tc.want)
+		}
+	}
+	// An unusable state file fails at start, before the banner.
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, err := runCmd(t, []string{"stdio", "--sandbox", "--sandbox-state", filepath.Join(blocker, "sandbox.json")}, env())
+	if err == nil || !strings.Contains(err.Error(), "--sandbox-state") || strings.Contains(errOut, "Sandbox mode") {
+		t.Errorf("unusable state file: %v\n%s", err, errOut)
+	}
+}
+
+// A read-only sandbox (or one without the auth toolset) starts logged in as
+// the demo account, said in the banner: it publishes no login, and the
+// in-process sandbox issues no token to anyone outside (issue 21).
+func TestReadOnlySandboxStartsLoggedIn(t *testing.T) {
+	for _, args := range [][]string{{"--sandbox", "--read-only"}, {"--sandbox", "--toolsets", "profile"}} {
+		res, banner := stdioCalls(t, env(), args, toolCall("agent-profile", "action", "get"))
+		if !strings.Contains(res[0], `\"email\":\"demo@sandbox.test\"`) {
+			t.Errorf("%q: profile: %s", args, res[0])
+		}
+		if !strings.Contains(banner, "logged in as demo@sandbox.test") {
+			t.Errorf("%q: banner:\n%s", args, banner)
+		}
+	}
+	// With a token of its own, or with login published, no demo login.
+	_, banner := stdioCalls(t, env(), []string{"--sandbox"})
+	if strings.Contains(banner, "logged in as") {
+		t.Errorf("a sandbox with login published logged in:\n%s", banner)
 	}
 }

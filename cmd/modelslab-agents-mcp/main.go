@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -113,6 +114,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runSandbox(ctx, cfg, log, stderr)
 	case "doctor":
 		return runDoctor(ctx, cfg, log, stdout)
+	case "sandbox reset":
+		return resetSandbox(cfg, stderr)
 	}
 
 	opts := server.Options{
@@ -126,7 +129,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	var sb *sandbox.Sandbox
 	if cfg.sandbox {
-		sb = sandbox.New(sandbox.Options{Logger: log})
+		if sb, err = newSandbox(cfg, log); err != nil {
+			return err
+		}
+		if cfg.command == "stdio" && sb.StatePath() != "" {
+			opts.SessionStore = sb // the session's token outlives this process, like the sandbox
+		}
 		// In process: no port, no network; the host is never dialled.
 		clientCfg.BaseURL = "http://sandbox.invalid/api/agents/v1"
 		clientCfg.Name = upstream.SandboxName
@@ -158,12 +166,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 
 	if cfg.command == "stdio" {
+		demo, err := demoLogin(ctx, cfg, &opts, sb)
+		if err != nil {
+			return err
+		}
 		ss, err := server.NewStdio(opts)
 		if err != nil {
 			return err
 		}
 		if sb != nil {
-			announceSandbox(stderr, sb, "")
+			announceSandbox(stderr, sb, "", demo)
 		}
 		announceMetrics(stderr, metricsURL)
 		log.Info().Str("base_url", opts.Client.BaseURL()).Bool("sandbox", sb != nil).Bool("token_from_env", cfg.token != "").Msg("serving MCP over stdio")
@@ -182,6 +194,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		hopts.Mounts = map[string]http.Handler{"/api/agents/v1/": sb, "/sandbox/": sb}
 	}
 	loopback := isLoopbackListener(ln)
+	demo := ""
+	if loopback { // beyond loopback a starting token is never used
+		if demo, err = demoLogin(ctx, cfg, &opts, sb); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	hs, err := server.NewHTTP(opts, hopts, loopback)
 	if err != nil {
 		ln.Close()
@@ -190,7 +209,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	addr := displayAddr(cfg.addr, ln.Addr())
 	base := "http://" + addr
 	if sb != nil {
-		announceSandbox(stderr, sb, base)
+		announceSandbox(stderr, sb, base, demo)
 	}
 	announceMetrics(stderr, metricsURL)
 	fmt.Fprintf(stderr, "MCP endpoint: %s/mcp\n", base)
@@ -320,22 +339,75 @@ func isLoopbackListener(ln net.Listener) bool {
 	return ok && addr.IP.IsLoopback()
 }
 
+// newSandbox builds the in-process sandbox, with its state file when one is
+// configured (checked here, before any banner).
+func newSandbox(cfg *config, log zerolog.Logger) (*sandbox.Sandbox, error) {
+	path := cfg.statePath()
+	if path != "" {
+		if err := sandbox.PrepareState(path); err != nil {
+			return nil, fmt.Errorf("--sandbox-state %s (MODELSLAB_SANDBOX_STATE): %w; choose another file, or none to keep the sandbox in memory", path, err)
+		}
+	}
+	return sandbox.New(sandbox.Options{Logger: log, StatePath: path}), nil
+}
+
+// demoLogin logs the sandbox's demo account in when no login is published
+// (read-only mode, or toolsets without auth) and no token was given: the
+// in-process sandbox issues no token to anyone outside, so without it such
+// a server could do nothing. It returns the demo email when it logged in.
+func demoLogin(ctx context.Context, cfg *config, opts *server.Options, sb *sandbox.Sandbox) (string, error) {
+	if sb == nil || opts.EnvToken != "" || !(cfg.readOnly || (len(cfg.toolsets) > 0 && !slices.Contains(cfg.toolsets, "auth"))) {
+		return "", nil
+	}
+	d := sb.Demo()
+	res, err := opts.Client.Login(ctx, upstream.LoginRequest{Email: d.Email, Password: d.Password, DeviceName: "modelslab-agents-mcp (read-only sandbox)"})
+	if err != nil {
+		return "", fmt.Errorf("logging the sandbox's demo account in: %w", err)
+	}
+	opts.EnvToken = upstream.Token(res.Data.AccessToken)
+	return d.Email, nil
+}
+
 // announceSandbox prints the demo credentials: they are sandbox-only, made up
 // for offline use, so printing them is the point. base is the HTTP server's
-// base URL, "" over stdio.
-func announceSandbox(w io.Writer, sb *sandbox.Sandbox, base string) {
+// base URL, "" over stdio; demo is the account logged in at start, if any.
+func announceSandbox(w io.Writer, sb *sandbox.Sandbox, base, demo string) {
 	d := sb.Demo()
-	fmt.Fprintf(w, "Sandbox mode: an offline, in-memory ModelsLab control plane (nothing leaves this machine).\n")
+	if p := sb.StatePath(); p != "" {
+		fmt.Fprintf(w, "Sandbox mode: an offline ModelsLab control plane (nothing leaves this machine), its state kept between runs in\n"+
+			"  %s (modelslab-agents-mcp sandbox reset starts afresh; --sandbox-state none keeps it in memory).\n", p)
+	} else {
+		fmt.Fprintf(w, "Sandbox mode: an offline, in-memory ModelsLab control plane (nothing leaves this machine).\n")
+	}
 	fmt.Fprintf(w, "  demo account: email %s  password %s  (team account to switch to: %s)\n", d.Email, d.Password, d.TeamAccountUsername)
 	fmt.Fprintf(w, "  emails (verification codes, reset tokens, invitations): MCP resource %s/{email}", server.OutboxURI)
 	if base != "" {
 		fmt.Fprintf(w, " or %s%s?email=...", base, sandbox.OutboxPath)
 	}
 	fmt.Fprintln(w)
+	if demo != "" {
+		fmt.Fprintf(w, "  logged in as %s: agent-auth login is not published here (read-only mode or --toolsets), so every call uses the demo account\n", demo)
+	}
+}
+
+// resetSandbox is `sandbox reset`.
+func resetSandbox(cfg *config, stderr io.Writer) error {
+	path := cfg.statePath()
+	if path == "" {
+		return fmt.Errorf("sandbox reset: no state file (--sandbox-state none, or no cache directory: set --sandbox-state PATH)")
+	}
+	if err := sandbox.ResetState(path); err != nil {
+		return fmt.Errorf("sandbox reset: %w", err)
+	}
+	fmt.Fprintf(stderr, "Sandbox state reset: %s removed; every sandbox using it starts again from the demo data.\n", path)
+	return nil
 }
 
 func runSandbox(ctx context.Context, cfg *config, log zerolog.Logger, stderr io.Writer) error {
-	sb := sandbox.New(sandbox.Options{Logger: log})
+	sb, err := newSandbox(cfg, log)
+	if err != nil {
+		return err
+	}
 	ln, err := listen(ctx, cfg.addr, "--addr")
 	if err != nil {
 		return err
