@@ -45,8 +45,9 @@ func TestParseConfigDefaults(t *testing.T) {
 		command: "http", baseURL: upstream.DefaultBaseURL, timeout: upstream.DefaultTimeout,
 		logLevel: "info", logFormat: "auto", addr: "127.0.0.1:8080", sessionSecret: []byte{},
 		drainDelay: 5 * time.Second, maxSessions: server.DefaultMaxSessions,
-		confirmDestructive: "auto", rawArgs: []string{"http"},
+		confirmDestructive: "auto", rawArgs: []string{"http"}, sandboxState: "none",
 	}
+	c.getenv = nil // a func: compared by the cases below
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
 	}
