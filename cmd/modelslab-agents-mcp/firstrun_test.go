@@ -431,3 +431,31 @@ func TestReadOnlySandboxStartsLoggedIn(t *testing.T) {
 		t.Errorf("a sandbox with login published logged in:\n%s", banner)
 	}
 }
+
+// A busy port is named, with what probably holds it and the flag that moves
+// this server (issue 21: only "bind: address already in use").
+func TestBusyPortIsExplained(t *testing.T) {
+	base, _ := startRun(t, env(), "--sandbox")
+	ours := strings.TrimPrefix(base, "http://")
+	_, port, _ := net.SplitHostPort(ours)
+	other, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"http", "--addr", ours}, []string{"port " + port, "another modelslab-agents-mcp http", "--addr 127.0.0.1:0"}},
+		{[]string{"stdio", "--sandbox", "--metrics-addr", ours}, []string{"port " + port, "--metrics-addr 127.0.0.1:0"}},
+		{[]string{"sandbox", "--addr", other.Addr().String()}, []string{"another program", "ss -ltnp"}},
+	} {
+		_, _, err := runCmd(t, tc.args, env())
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%q: %v, want %q in it", tc.args, err, w)
+			}
+		}
+	}
+}
