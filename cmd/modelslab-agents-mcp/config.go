@@ -75,7 +75,8 @@ var commands = []struct{ name, summary, detail string }{
 			"Each request carries its own token (Authorization: Bearer or X-Agent-Token). Ctrl-C or SIGTERM drains in-flight calls and exits."},
 	{"sandbox", "run the offline control plane alone, for other clients",
 		"Serves the embedded offline control plane alone at http://ADDR/api/agents/v1 (default port 8090),\n" +
-			"with its outbox at /sandbox/outbox?email=... Nothing leaves this machine."},
+			"with its outbox at /sandbox/outbox?email=... Nothing leaves this machine.\n" +
+			"modelslab-agents-mcp sandbox reset removes a sandbox state file (see --sandbox-state), so its users start afresh."},
 	{"healthcheck", "probe a running http server's /healthz (for containers)",
 		"Probes http://ADDR/healthz and exits 0 when it answers 200. It reads the same --addr and MODELSLAB_ADDR as http,\n" +
 			"so a container's health check follows the configured address; a wildcard host is probed on 127.0.0.1."},
