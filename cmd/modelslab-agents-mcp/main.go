@@ -128,10 +128,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		UserAgent: "modelslab-agents-mcp/" + buildVersion(),
 	}
 	var sb *sandbox.Sandbox
+	checkout := &checkoutSite{log: log}
+	defer checkout.Close()
 	if cfg.sandbox {
-		if sb, err = newSandbox(cfg, log); err != nil {
+		if sb, err = newSandbox(cfg, log, checkout.Base); err != nil {
 			return err
 		}
+		checkout.handler = sb
 		if cfg.command == "stdio" && sb.StatePath() != "" {
 			opts.SessionStore = sb // the session's token outlives this process, like the sandbox
 		}
@@ -208,6 +211,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	addr := displayAddr(cfg.addr, ln.Addr())
 	base := "http://" + addr
+	checkout.SetBase(loopbackBase(addr)) // the Checkout page is on this port, under /sandbox/
 	if sb != nil {
 		announceSandbox(stderr, sb, base, demo)
 	}
@@ -341,14 +345,14 @@ func isLoopbackListener(ln net.Listener) bool {
 
 // newSandbox builds the in-process sandbox, with its state file when one is
 // configured (checked here, before any banner).
-func newSandbox(cfg *config, log zerolog.Logger) (*sandbox.Sandbox, error) {
+func newSandbox(cfg *config, log zerolog.Logger, checkoutBase func() string) (*sandbox.Sandbox, error) {
 	path := cfg.statePath()
 	if path != "" {
 		if err := sandbox.PrepareState(path); err != nil {
 			return nil, fmt.Errorf("--sandbox-state %s (MODELSLAB_SANDBOX_STATE): %w; choose another file, or none to keep the sandbox in memory", path, err)
 		}
 	}
-	return sandbox.New(sandbox.Options{Logger: log, StatePath: path}), nil
+	return sandbox.New(sandbox.Options{Logger: log, StatePath: path, CheckoutBase: checkoutBase}), nil
 }
 
 // demoLogin logs the sandbox's demo account in when no login is published
@@ -404,7 +408,7 @@ func resetSandbox(cfg *config, stderr io.Writer) error {
 }
 
 func runSandbox(ctx context.Context, cfg *config, log zerolog.Logger, stderr io.Writer) error {
-	sb, err := newSandbox(cfg, log)
+	sb, err := newSandbox(cfg, log, nil)
 	if err != nil {
 		return err
 	}

@@ -159,14 +159,19 @@ button{margin:1rem .5rem 0 0;padding:.5rem 1rem}.err{color:#a3261b}.note{color:#
 `))
 
 func writeSitePage(w http.ResponseWriter, status int, f siteForm) {
-	h := w.Header()
+	setPageHeaders(w.Header(), "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	_ = sitePage.Execute(w, f)
+}
+
+// setPageHeaders are the headers of the sandbox's HTML pages: never cached,
+// never framed, no sniffing, and csp as the Content-Security-Policy.
+func setPageHeaders(h http.Header, csp string) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-	w.WriteHeader(status)
-	_ = sitePage.Execute(w, f)
+	h.Set("Content-Security-Policy", csp)
 }
 
 // isSitePath reports whether path is the site route (with or without a slash).

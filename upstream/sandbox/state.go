@@ -182,6 +182,7 @@ func (s *Sandbox) reseed() {
 	s.users, s.byEmail, s.byName = map[int64]*user{}, map[string]*user{}, map[string]*user{}
 	s.tokens, s.byInvite, s.verifyBy = map[int64]*token{}, map[string]*member{}, map[string]int64{}
 	s.outbox, s.session, s.demo = nil, "", Demo{}
+	s.sessions, s.idem, s.nextSubID = map[string]*checkoutSession{}, map[idemKey]*idemEntry{}, 2000 // as New
 	if !s.opts.Empty {
 		s.seedDemo()
 	}
@@ -229,6 +230,53 @@ type (
 		Members []memberState `json:"members"`
 		Outbox  []Mail        `json:"outbox"`
 		Session string        `json:"session_token,omitempty"`
+		// Money (issue 17): Checkout sessions, idempotent answers, and each
+		// account's wallet, cards, invoices, subscriptions and usage.
+		Sessions  []sessionState `json:"checkout_sessions,omitempty"`
+		Idem      []idemState    `json:"idempotency,omitempty"`
+		NextSubID int64          `json:"next_subscription_id"`
+	}
+	moneyState struct {
+		Ledger      []ledgerEntry       `json:"ledger"`
+		Credited    float64             `json:"credited"`
+		Used        float64             `json:"used"`
+		Cards       []card              `json:"cards"` // outcome follows from the test card's id
+		DefaultCard string              `json:"default_card"`
+		Info        map[string]string   `json:"info"`
+		Invoices    []*invoice          `json:"invoices"`
+		Subs        []subState          `json:"subscriptions"`
+		Auto        [3]float64          `json:"auto_funding"` // enabled (0/1), amount, threshold
+		Payments    map[string]*payment `json:"payments"`
+		Usage       []usageState        `json:"usage"`
+		Redeemed    map[string]bool     `json:"redeemed"`
+		DiscountPct float64             `json:"discount_pct"`
+		Reseller    bool                `json:"reseller"`
+	}
+	subState struct {
+		ID, PlanID                        int64
+		Status                            string
+		Started, PeriodStart, PeriodEnd   time.Time
+		StripeID, PaymentMethod, Category string
+	}
+	usageState struct {
+		At                        time.Time
+		Product, Feature, ModelID string
+		Requests                  int
+		Cost                      float64
+	}
+	sessionState struct {
+		ID, Purpose, State, SuccessURL, CancelURL, Payment string
+		Acct, PlanID, SubID                                int64
+		Amount                                             float64
+		Created, Expires                                   time.Time
+	}
+	idemState struct {
+		Acct                    int64
+		Method, Key, Path, Hash string
+		Status                  int
+		Data                    json.RawMessage
+		Err                     *apiError
+		At                      time.Time
 	}
 	userState struct {
 		ID            int64             `json:"id"`
@@ -239,6 +287,7 @@ type (
 		Salt          []byte            `json:"salt"`
 		PwHash        []byte            `json:"pw_hash"`
 		Verified      bool              `json:"verified"`
+		Money         *moneyState       `json:"money,omitempty"` // nil until first used
 		Socials       map[string]string `json:"socials"`
 		Prefs         preferences       `json:"preferences"`
 		Balance       float64           `json:"balance"`
@@ -283,9 +332,16 @@ type (
 
 // snapshot is the state as the file holds it. Under s.mu.
 func (s *Sandbox) snapshot() stateFile {
-	f := stateFile{Version: stateVersion, NextID: s.nextID, Demo: s.demo, Outbox: s.outbox, Session: s.session}
+	f := stateFile{Version: stateVersion, NextID: s.nextID, Demo: s.demo, Outbox: s.outbox, Session: s.session, NextSubID: s.nextSubID}
+	for _, cs := range s.sessions {
+		f.Sessions = append(f.Sessions, sessionState{cs.id, cs.purpose, cs.state, cs.successURL, cs.cancelURL, cs.payment,
+			cs.acct, cs.planID, cs.subID, cs.amount, cs.created, cs.expires})
+	}
+	for k, e := range s.idem {
+		f.Idem = append(f.Idem, idemState{k.acct, k.method, k.key, k.path, e.hash, e.status, e.data, e.err, e.at})
+	}
 	for _, u := range s.users {
-		f.Users = append(f.Users, userState{u.id, u.name, u.email, u.username, u.aboutMe, u.salt, u.pwHash, u.verified,
+		f.Users = append(f.Users, userState{u.id, u.name, u.email, u.username, u.aboutMe, u.salt, u.pwHash, u.verified, moneyToState(u.money),
 			u.socials, u.prefs, u.balance, u.createdAt, u.defaultKeyID, u.verifyCode, u.verifyExpires, u.resetHash, u.resetExpires})
 		for _, k := range u.keys {
 			f.Keys = append(f.Keys, keyState{k.id, k.userID, k.name, k.notes, k.secret, k.createdAt})
@@ -312,7 +368,7 @@ func (s *Sandbox) restore(raw []byte) error {
 	users, byEmail, byName := map[int64]*user{}, map[string]*user{}, map[string]*user{}
 	verifyBy := map[string]int64{}
 	for _, us := range f.Users {
-		u := &user{id: us.ID, name: us.Name, email: us.Email, username: us.Username, aboutMe: us.AboutMe, salt: us.Salt,
+		u := &user{id: us.ID, name: us.Name, email: us.Email, username: us.Username, aboutMe: us.AboutMe, salt: us.Salt, money: moneyFromState(us.Money),
 			pwHash: us.PwHash, verified: us.Verified, socials: us.Socials, prefs: us.Prefs, balance: us.Balance,
 			createdAt: us.CreatedAt, defaultKeyID: us.DefaultKeyID, verifyCode: us.VerifyCode, verifyExpires: us.VerifyExpires,
 			resetHash: us.ResetHash, resetExpires: us.ResetExpires,
@@ -352,7 +408,70 @@ func (s *Sandbox) restore(raw []byte) error {
 		m := &member{ms.ID, ms.OwnerID, ms.Email, ms.Role, ms.Permissions, ms.Status, ms.InviteID, ms.CreatedAt}
 		owner.team[m.id], byInvite[m.inviteID] = m, m
 	}
+	sessions := map[string]*checkoutSession{}
+	for _, ss := range f.Sessions {
+		sessions[ss.ID] = &checkoutSession{id: ss.ID, acct: ss.Acct, purpose: ss.Purpose, amount: ss.Amount, planID: ss.PlanID,
+			state: ss.State, created: ss.Created, expires: ss.Expires, successURL: ss.SuccessURL, cancelURL: ss.CancelURL,
+			payment: ss.Payment, subID: ss.SubID}
+	}
+	idem := map[idemKey]*idemEntry{}
+	for _, is := range f.Idem {
+		idem[idemKey{acct: is.Acct, method: is.Method, key: is.Key, path: is.Path}] = &idemEntry{is.Hash, is.Status, is.Data, is.Err, is.At}
+	}
+	s.sessions, s.idem, s.nextSubID = sessions, idem, f.NextSubID
 	s.nextID, s.demo, s.outbox, s.session = f.NextID, f.Demo, f.Outbox, f.Session
 	s.users, s.byEmail, s.byName, s.tokens, s.byInvite, s.verifyBy = users, byEmail, byName, tokens, byInvite, verifyBy
 	return nil
+}
+
+func moneyToState(m *accountMoney) *moneyState {
+	if m == nil {
+		return nil
+	}
+	ms := &moneyState{Ledger: m.ledger, Credited: m.credited, Used: m.used, Cards: m.cards, DefaultCard: m.defaultCard,
+		Info: m.info, Invoices: m.invoices, Payments: m.payments, Redeemed: m.redeemed, DiscountPct: m.discountPct, Reseller: m.reseller,
+		Auto: [3]float64{0, m.auto.amount, m.auto.threshold}}
+	if m.auto.enabled {
+		ms.Auto[0] = 1
+	}
+	for _, sub := range m.subs {
+		ms.Subs = append(ms.Subs, subState{sub.id, sub.planID, sub.status, sub.started, sub.periodStart, sub.periodEnd,
+			sub.stripeID, sub.paymentMethod, sub.category})
+	}
+	for _, r := range m.usage {
+		ms.Usage = append(ms.Usage, usageState{r.at, r.product, r.feature, r.modelID, r.requests, r.cost})
+	}
+	return ms
+}
+
+func moneyFromState(ms *moneyState) *accountMoney {
+	if ms == nil {
+		return nil // built, with its seeded history, on first use
+	}
+	m := &accountMoney{ledger: ms.Ledger, credited: ms.Credited, used: ms.Used, defaultCard: ms.DefaultCard,
+		info: ms.Info, invoices: ms.Invoices, payments: ms.Payments, redeemed: ms.Redeemed, discountPct: ms.DiscountPct,
+		reseller: ms.Reseller, auto: autoFunding{ms.Auto[0] == 1, ms.Auto[1], ms.Auto[2]}}
+	for _, c := range ms.Cards {
+		if tc, ok := testCard(c.ID); ok {
+			c.outcome = tc.outcome
+		}
+		m.cards = append(m.cards, c)
+	}
+	if m.info == nil {
+		m.info = map[string]string{}
+	}
+	if m.payments == nil {
+		m.payments = map[string]*payment{}
+	}
+	if m.redeemed == nil {
+		m.redeemed = map[string]bool{}
+	}
+	for _, sub := range ms.Subs {
+		m.subs = append(m.subs, &subscription{sub.ID, sub.PlanID, sub.Status, sub.Started, sub.PeriodStart, sub.PeriodEnd,
+			sub.StripeID, sub.PaymentMethod, sub.Category})
+	}
+	for _, r := range ms.Usage {
+		m.usage = append(m.usage, usageRecord{r.At, r.Product, r.Feature, r.ModelID, r.Requests, r.Cost})
+	}
+	return m
 }

@@ -2,8 +2,10 @@ package sandbox
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -96,5 +98,37 @@ func TestBrokenStateFileIsReplaced(t *testing.T) {
 	mem.demoToken()
 	if mem.s.StatePath() != "" || mem.s.SessionToken() != "" {
 		t.Error("an in-memory sandbox has a state file")
+	}
+}
+
+// The money state travels with the file too: a top-up in one process is in
+// the other's balance, and an idempotency key used in one is honoured in the other.
+func TestStateFileKeepsTheMoney(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sandbox.json")
+	a := newEnv(t, Options{DisableRateLimit: true, StatePath: path, Seed: 1})
+	b := newEnv(t, Options{DisableRateLimit: true, StatePath: path, Seed: 2})
+	tok := a.demoToken()
+	balance := func(e *env) float64 {
+		return e.do("GET", v1+"/wallet/balance", tok, nil).want(200).obj()["balance"].(float64)
+	}
+	before := balance(b)
+	fund := func(e *env) {
+		req := httptest.NewRequest("POST", v1+"/wallet/fund", strings.NewReader(`{"amount":10,"payment_method_id":"pm_sandbox_visa_4242"}`))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "fund-10-once")
+		rec := httptest.NewRecorder()
+		e.s.ServeHTTP(rec, req)
+		if rec.Code != 200 && rec.Code != 201 {
+			t.Fatalf("fund: %d %s", rec.Code, rec.Body)
+		}
+	}
+	fund(a)
+	if got := balance(b); got != before+10 {
+		t.Errorf("balance in the other process %v, want %v", got, before+10)
+	}
+	fund(b) // the same key: answered from the record, not charged again
+	if got := balance(a); got != before+10 {
+		t.Errorf("after a repeat with the same key in the other process: %v, want %v", got, before+10)
 	}
 }
