@@ -299,7 +299,7 @@ func newRootCommand(c *config, getenv func(string) string, answered *bool) *cobr
 		Use:   "help [command]",
 		Short: "show this help, or a command's",
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 1 {
+			if len(args) > 2 || (len(args) == 2 && args[0] != "sandbox") {
 				return &usageError{msg: fmt.Sprintf("help takes one command, got %q", args)}
 			}
 			return nil
@@ -309,8 +309,11 @@ func newRootCommand(c *config, getenv func(string) string, answered *bool) *cobr
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			target := root
-			if len(args) == 1 {
-				t, _, err := root.Find(args)
+			if len(args) > 0 {
+				t, rest, err := root.Find(args)
+				if err == nil && t != root && len(rest) > 0 {
+					return &usageError{msg: fmt.Sprintf("unknown command %q (sandbox's only command is reset)", strings.Join(args, " "))}
+				}
 				if err != nil || t == root {
 					return root.Args(root, args) // unknown command, with a suggestion
 				}
@@ -334,7 +337,7 @@ func newResetCommand(c *config, getenv func(string) string) *cobra.Command {
 			"starts again from the seeded demo data. The default file is the one stdio --sandbox uses.",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return &usageError{msg: fmt.Sprintf("unexpected argument %q: sandbox reset takes flags only", args[0]), topic: "sandbox"}
+				return &usageError{msg: fmt.Sprintf("unexpected argument %q: sandbox reset takes flags only", args[0]), topic: "sandbox reset"}
 			}
 			return nil
 		},
@@ -560,10 +563,7 @@ func commandFirst(root *cobra.Command, args []string) []string {
 
 // flagError turns pflag's error into a usage error that says what was meant.
 func flagError(c *config, cmd *cobra.Command, err error) error {
-	topic := cmd.Name()
-	if !cmd.HasParent() {
-		topic = ""
-	}
+	topic := strings.TrimPrefix(strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()), " ") // "", "http", "sandbox reset"
 	msg := err.Error()
 	if ive := (*pflag.InvalidValueError)(nil); errors.As(err, &ive) {
 		msg = fmt.Sprintf("--%s %q: %s", ive.GetFlag().Name, ive.GetValue(), want(ive.GetFlag().Value.Type()))

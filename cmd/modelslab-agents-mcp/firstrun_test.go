@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -457,5 +459,28 @@ func TestBusyPortIsExplained(t *testing.T) {
 				t.Errorf("%q: %v, want %q in it", tc.args, err, w)
 			}
 		}
+	}
+}
+
+// sandbox reset is a command of its own: its help, its mistakes' hints.
+func TestSandboxResetCommandLine(t *testing.T) {
+	out, _, err := runCmd(t, []string{"help", "sandbox", "reset"}, env())
+	if !errors.Is(err, flag.ErrHelp) || !strings.HasPrefix(out, "Usage: modelslab-agents-mcp sandbox reset [flags]") || !strings.Contains(out, "--sandbox-state") {
+		t.Errorf("help sandbox reset: %v\n%s", err, out)
+	}
+	for args, hint := range map[string]string{
+		"sandbox reset --addr x": "run 'modelslab-agents-mcp help sandbox reset' for usage",
+		"sandbox reset extra":    "run 'modelslab-agents-mcp help sandbox reset' for usage",
+		"help sandbox x":         "run 'modelslab-agents-mcp help' for usage",
+	} {
+		_, _, err := runCmd(t, strings.Fields(args), env())
+		var printed bytes.Buffer
+		printError(&printed, err)
+		if exitCode(err) != 2 || !strings.HasSuffix(printed.String(), hint+"\n") {
+			t.Errorf("%s: exit %d, %q", args, exitCode(err), printed.String())
+		}
+	}
+	if _, _, err := runCmd(t, []string{"sandbox", "reset"}, env()); err == nil || !strings.Contains(err.Error(), "no state file") {
+		t.Errorf("reset without a cache directory: %v", err)
 	}
 }
