@@ -2,7 +2,9 @@
 # The README's own commands, word for word, as a newcomer runs them: the
 # server block (`go run ... http --sandbox`) and its sample output, then each
 # client block (curl, the MCP Inspector through `npx -y` from an empty folder,
-# no terminal, no standard input), then Ctrl-C; and the container section's
+# no terminal, no standard input), then Ctrl-C; the stdio block (a new
+# account's journey, one Inspector CLI call and server process per step);
+# and the container section's
 # `docker build` line, whose build args are fed to the Dockerfile's go build
 # line (no Docker engine here); then the install section: the release binary
 # block on the snapshot .ci/release.sh left in dist/ (each curl a copy from it),
@@ -52,8 +54,12 @@ if grep -nE 'npx ' README.md docs/*.md | grep -vE 'npx -y( |`)' ; then fail "an 
 if grep -noE '@modelcontextprotocol/inspector(@[^ `]*)?' README.md docs/*.md | grep -vF "$INSPECTOR_PKG" ; then
   fail "the Inspector above is not pinned to $INSPECTOR_PKG (the version CI installs)"
 fi
-[ "$(count server)" = 1 ] && [ "$(count server-output)" = 1 ] && [ "$(count client)" -ge 1 ] && [ "$(count docker-build)" = 1 ] ||
-  fail "README.md lost a ci:server, ci:server-output, ci:client or ci:docker-build block"
+[ "$(count server)" = 1 ] && [ "$(count server-output)" = 1 ] && [ "$(count client)" -ge 1 ] && [ "$(count docker-build)" = 1 ] &&
+  [ "$(count stdio)" = 1 ] || fail "README.md lost a ci:server, ci:server-output, ci:client, ci:stdio or ci:docker-build block"
+# "Start here" says what each block needs (issue 21): no "only Go" before a block that needs Node.
+if grep -qiE 'machine with only Go' README.md; then fail "the README promises that Go alone is enough, then needs Node"; fi
+# The Claude Desktop snippet works as pasted: no placeholder text as the token.
+if grep -qE '"MODELSLAB_AGENT_TOKEN": "[^"]' README.md; then fail "a README snippet sets MODELSLAB_AGENT_TOKEN to a text the server refuses"; fi
 
 echo "-- Node for the Inspector"
 node_ok() {
@@ -129,6 +135,24 @@ grep -q 'stopped: every in-flight call finished' "$work/server.log" || { cat "$w
 # `go run` itself exits 1 after an interrupt, whatever its child did (the
 # binary exits 0: cmd/modelslab-agents-mcp/shutdown_test.go).
 [ "$code" = 0 ] || [ "$code" = 1 ] || { cat "$work/server.log"; fail "exit code $code after Ctrl-C"; }
+
+echo "-- the stdio block: the Inspector CLI starts a server per call, the sandbox's state carries over"
+# In the checkout, as the README says; HOME points at an empty folder so the
+# state file (in the cache directory under HOME, which the Inspector passes
+# to the server) is not this machine's, while npm keeps its cache.
+nth stdio 1 >"$work/stdio.sh"
+cat "$work/stdio.sh"
+mkdir -p "$work/home"
+(export npm_config_cache="${npm_config_cache:-$HOME/.npm}" HOME="$work/home"; unset XDG_CACHE_HOME
+  bash -euo pipefail "$work/stdio.sh" </dev/null >"$work/stdio.out" 2>"$work/stdio.err") || {
+  cat "$work/stdio.out" "$work/stdio.err"; fail "the stdio block failed"; }
+[ -f "$work/home/.cache/modelslab-agents-mcp/sandbox.json" ] || fail "stdio --sandbox kept no state in the cache directory"
+sexpect() { grep -qF -- "$1" "$work/stdio.out" || { cat "$work/stdio.out" "$work/stdio.err"; fail "no $2 in the stdio block's output"; }; }
+sexpect '"verification_required": true' "signup"
+sexpect '"verified": true' "verify-email"
+sexpect '"email": "me@example.test"' "profile of the new account, in a fifth process"
+if grep -q '"isError": true' "$work/stdio.out"; then cat "$work/stdio.out"; fail "a tool call of the stdio block failed"; fi
+for action in signup verify-email login get; do sexpect "\"action\": \"$action\"" "$action result"; done
 
 echo "-- the docker build line's build args, through the Dockerfile's go build line"
 docker_line=$(nth docker-build 1 | grep -E '^docker build ')

@@ -15,15 +15,25 @@ import (
 type processCredentials struct {
 	mu  sync.RWMutex
 	tok upstream.Token
+	// store, when set, holds the token instead of tok, shared with the other
+	// processes of the same sandbox (read at each call: one may have logged in).
+	store SessionStore
 }
 
 func (p *processCredentials) Token(context.Context) upstream.Token {
+	if p.store != nil {
+		return upstream.Token(p.store.SessionToken())
+	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	return p.tok
 }
 
 func (p *processCredentials) Adopt(_ context.Context, tok upstream.Token) bool {
+	if p.store != nil {
+		p.store.SetSessionToken(string(tok))
+		return true
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.tok = tok
@@ -38,6 +48,12 @@ func (p *processCredentials) AdoptLocal(ctx context.Context, tok upstream.Token)
 func (p *processCredentials) hasLocalUser() bool { return true }
 
 func (p *processCredentials) Drop(_ context.Context, tok upstream.Token) {
+	if p.store != nil {
+		if p.store.SessionToken() == string(tok) {
+			p.store.SetSessionToken("")
+		}
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.tok == tok { // a newer login may have replaced it meanwhile

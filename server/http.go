@@ -287,10 +287,12 @@ func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
 func streamGETOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && !acceptsEventStream(r.Header.Values("Accept")) {
-			http.Error(w, "406 Not Acceptable: this is an MCP streamable HTTP endpoint. Send JSON-RPC with POST "+
-				"(Content-Type: application/json, Accept: application/json, text/event-stream); "+
-				"a GET opens the server's event stream and needs Accept: text/event-stream. "+
-				"Is the server up? GET /healthz.", http.StatusNotAcceptable)
+			// This answer proves the server is up: it says how to talk to it.
+			http.Error(w, "406 Not Acceptable: this is an MCP streamable HTTP endpoint, and the server is up. "+
+				"Talk to it with an MCP client (the MCP Inspector, Claude, VS Code, Cursor), or send JSON-RPC with POST "+
+				"(Content-Type: application/json, Accept: application/json, text/event-stream), "+
+				`e.g. {"jsonrpc":"2.0","id":1,"method":"tools/list"}. `+
+				"A GET opens the server's event stream and needs Accept: text/event-stream.", http.StatusNotAcceptable)
 			return
 		}
 		next.ServeHTTP(w, r)

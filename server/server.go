@@ -74,6 +74,17 @@ type Options struct {
 	// Outbox, set in sandbox mode only, publishes the sandbox's outbox as MCP
 	// resources (OutboxURI).
 	Outbox Outbox
+	// SessionStore, set for a sandbox with a state file, keeps the stdio
+	// session's token there, so that the next process continues the session
+	// (clients such as the Inspector's CLI start one per call). Never for a
+	// real control plane: a real token is never written to disk.
+	SessionStore SessionStore
+}
+
+// SessionStore keeps the one stdio session's token beyond the process.
+type SessionStore interface {
+	SessionToken() string
+	SetSessionToken(tok string)
 }
 
 const instructions = `This server manages a ModelsLab account through the Agent Control Plane.
@@ -133,6 +144,7 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 	}
 	lean := leanCallSchemas(ts)
 	hooks.AddAfterListTools(lean.publish)
+	ts = append(ts, unknownTools(ts, hooks, tools.Filter{ReadOnly: opts.ReadOnly, Toolsets: opts.Toolsets}))
 	sopts = append(sopts, mcpserver.WithHooks(hooks))
 	s := mcpserver.NewMCPServer(Name, opts.Version, sopts...)
 	s.AddTools(ts...)
@@ -247,6 +259,41 @@ func stepUpOnInsufficientScope(ctx context.Context, _ any, _ *mcp.CallToolReques
 	}
 	if json.Unmarshal(raw, &body) == nil && body.Error.Code == "insufficient_scope" {
 		oauth.RequireScope(ctx, body.Error.RequiredScope)
+	}
+}
+
+// unknownToolName is a tool registered but never listed: a tools/call of a
+// name this server does not publish is sent to it, so that the caller gets a
+// tool error with the nearest name and the list, as for an unknown action,
+// instead of mcp-go's bare "tool not found" (whose message a hook cannot
+// change). The MCP spec allows either; a tool error is what the model reads.
+const unknownToolName = "modelslab-agents-mcp/unknown-tool"
+
+// unknownTools returns the fallback tool and hooks the routing to it.
+func unknownTools(ts []mcpserver.ServerTool, hooks *mcpserver.Hooks, f tools.Filter) mcpserver.ServerTool {
+	names := make([]string, 0, len(ts))
+	known := map[string]bool{}
+	for _, t := range ts {
+		names = append(names, t.Tool.Name)
+		known[t.Tool.Name] = true
+	}
+	hooks.AddBeforeCallTool(func(_ context.Context, _ any, req *mcp.CallToolRequest) {
+		if !known[req.Params.Name] {
+			req.Params.Arguments = map[string]any{"name": req.Params.Name}
+			req.Params.Name = unknownToolName
+		}
+	})
+	hooks.AddAfterListTools(func(_ context.Context, _ any, _ *mcp.ListToolsRequest, res *mcp.ListToolsResult) {
+		if res != nil {
+			res.Tools = slices.DeleteFunc(res.Tools, func(t mcp.Tool) bool { return t.Name == unknownToolName })
+		}
+	})
+	return mcpserver.ServerTool{
+		Tool: mcp.Tool{Name: unknownToolName, RawInputSchema: callSchema},
+		Handler: func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			name, _ := req.GetArguments()["name"].(string)
+			return tools.UnknownTool(name, names, f), nil
+		},
 	}
 }
 

@@ -101,13 +101,16 @@ func looksLikeCard(s string) bool {
 		}
 		return false
 	}
-	i := 0
+	i, chainStart := 0, 0
 	for i < len(s) {
 		if s[i] < '0' || s[i] > '9' {
 			i++
 			continue
 		}
 		start := i
+		if len(groups) == 0 {
+			chainStart = start
+		}
 		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 			i++
 		}
@@ -117,12 +120,21 @@ func looksLikeCard(s string) bool {
 			i++
 			continue
 		}
-		if check() {
+		// Digits glued to a word (user1733432523123@example.com, a
+		// timestamp in an email or a username) are part of an identifier,
+		// not a card number someone typed: one in ten such runs passes Luhn.
+		glued := (chainStart > 0 && wordByte(s[chainStart-1])) || (i < len(s) && wordByte(s[i]))
+		if !glued && check() {
 			return true
 		}
 		groups = groups[:0]
 	}
 	return false
+}
+
+// wordByte reports whether b joins digits next to it into an identifier.
+func wordByte(b byte) bool {
+	return b == '_' || b == '@' || b == '+' || (b|0x20 >= 'a' && b|0x20 <= 'z')
 }
 
 // luhn checks the digits of groups, read as one number.

@@ -166,6 +166,7 @@ type errorInfo struct {
 // line, so the result and the log classify a failure the same way.
 func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, errorInfo) {
 	info := errorInfo{Tool: tool, Action: action, Message: err.Error()}
+	up := d.Client.Name() // "ModelsLab", or the sandbox: say nothing left the machine
 	var (
 		ie  *InputError
 		ue  *unavailableError
@@ -209,7 +210,7 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		if ae.Code == "insufficient_scope" {
 			info.RequiredScope = ae.RequiredScope
 		}
-		info.Message = fmt.Sprintf("ModelsLab answered HTTP %d", ae.Status)
+		info.Message = fmt.Sprintf("%s answered HTTP %d", up, ae.Status)
 		if ae.Code != "" {
 			info.Message += " " + ae.Code
 		}
@@ -224,11 +225,11 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 	case errors.As(err, &ne):
 		switch {
 		case ne.Canceled:
-			info.Kind, info.Message = "cancelled", "the call was cancelled before ModelsLab answered"
+			info.Kind, info.Message = "cancelled", "the call was cancelled before "+up+" answered"
 		case ne.Timeout:
-			info.Kind, info.Message = "timeout", "ModelsLab did not answer in time"
+			info.Kind, info.Message = "timeout", up+" did not answer in time"
 		default:
-			info.Kind, info.Message = "network", "could not reach ModelsLab: "+ne.Error()
+			info.Kind, info.Message = "network", "could not reach "+up+": "+ne.Error()
 		}
 		switch {
 		case ne.NotSent:
@@ -240,7 +241,7 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		}
 	case errors.As(err, &re):
 		info.Kind, info.Status, info.RequestID = "bad_response", re.Status, re.RequestID
-		info.Message = "ModelsLab's answer could not be used: " + re.Problem
+		info.Message = up + "'s answer could not be used: " + re.Problem
 		info.NextStep = repeatHint(d, tool, re.Method, "ModelsLab received the request and answered")
 	default:
 		info.Kind = "internal"
@@ -599,4 +600,31 @@ func maskDecoded(raw json.RawMessage, names []string) (json.RawMessage, []string
 	}
 	slices.Sort(masked)
 	return out, masked
+}
+
+// UnknownTool is the result of a tools/call that names a tool this server does
+// not publish: like an unknown action, it names the nearest published tool and
+// lists them all, and for one of ours held back by --read-only or --toolsets,
+// says why. published is what tools/list shows.
+func UnknownTool(name string, published []string, f Filter) *mcp.CallToolResult {
+	shown := name
+	if len(shown) > 64 {
+		shown = strings.ToValidUTF8(shown[:64], "") + "…"
+	}
+	info := errorInfo{Tool: shown, Kind: "unknown_tool",
+		NextStep: "call one of the published tools: " + strings.Join(published, ", ") + " (tools/list shows their actions)"}
+	info.Message = fmt.Sprintf("unknown tool %q", shown)
+	for _, s := range Specs() {
+		if s.Name == name && !slices.Contains(published, name) {
+			info.Message = fmt.Sprintf("tool %s is not published by this server: %s", name, (&Deps{filter: f}).whyNot(name))
+		}
+	}
+	if s := Suggest(name, published); len(s) > 0 && s[0] != name {
+		info.Message += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return &mcp.CallToolResult{
+		Content:           []mcp.Content{mcp.NewTextContent(info.Message + "\nNext step: " + info.NextStep)},
+		StructuredContent: errorBody{Error: info},
+		IsError:           true,
+	}
 }

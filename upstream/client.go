@@ -67,7 +67,13 @@ type Config struct {
 	Transport http.RoundTripper
 	// Logger receives one debug line per attempt (never a body or a header).
 	Logger zerolog.Logger
+	// Name is what error messages call the control plane; default "ModelsLab".
+	// The in-process sandbox is named so, since nothing leaves the machine.
+	Name string
 }
+
+// SandboxName is Config.Name for the embedded sandbox.
+const SandboxName = "the sandbox (offline ModelsLab)"
 
 // Attempt describes one HTTP attempt, as OnAttempt receives it. It carries no
 // id, token or body: Route is the endpoint's path template from the contract table.
@@ -153,6 +159,14 @@ func New(cfg Config) (*Client, error) {
 
 // BaseURL returns the configured control-plane root.
 func (c *Client) BaseURL() string { return c.base.String() }
+
+// Name is what messages call the control plane: "ModelsLab", or SandboxName.
+func (c *Client) Name() string {
+	if c == nil || c.cfg.Name == "" {
+		return "ModelsLab"
+	}
+	return c.cfg.Name
+}
 
 func parseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)

@@ -63,6 +63,7 @@ func runDoctor(ctx context.Context, cfg *config, log zerolog.Logger, stdout io.W
 	if cfg.sandbox {
 		sb = sandbox.New(sandbox.Options{Logger: log})
 		clientCfg.BaseURL = "http://sandbox.invalid/api/agents/v1"
+		clientCfg.Name = upstream.SandboxName
 		clientCfg.Transport = sb.Transport()
 	} else {
 		clientCfg.Transport = http.DefaultTransport.(*http.Transport).Clone()

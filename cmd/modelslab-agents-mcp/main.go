@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -116,6 +117,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runSandbox(ctx, cfg, log, stderr)
 	case "doctor":
 		return runDoctor(ctx, cfg, log, stdout)
+	case "sandbox reset":
+		return resetSandbox(cfg, stderr)
 	}
 
 	opts := server.Options{
@@ -132,10 +135,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	checkout := &checkoutSite{log: log}
 	defer checkout.Close()
 	if cfg.sandbox {
-		sb = sandbox.New(sandbox.Options{Logger: log, CheckoutBase: checkout.Base})
+		if sb, err = newSandbox(cfg, log, checkout.Base); err != nil {
+			return err
+		}
 		checkout.handler = sb
+		if cfg.command == "stdio" && sb.StatePath() != "" {
+			opts.SessionStore = sb // the session's token outlives this process, like the sandbox
+		}
 		// In process: no port, no network; the host is never dialled.
 		clientCfg.BaseURL = "http://sandbox.invalid/api/agents/v1"
+		clientCfg.Name = upstream.SandboxName
 		clientCfg.Transport = sb.Transport()
 		if cfg.siteURL == "" {
 			opts.Site = sb // the sandbox plays the site, on the login's own loopback port
@@ -164,19 +173,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 
 	if cfg.command == "stdio" {
+		demo, err := demoLogin(ctx, cfg, &opts, sb)
+		if err != nil {
+			return err
+		}
 		ss, err := server.NewStdio(opts)
 		if err != nil {
 			return err
 		}
 		if sb != nil {
-			announceSandbox(stderr, sb, "")
+			announceSandbox(stderr, sb, "", demo)
 		}
 		announceMetrics(stderr, metricsURL)
 		log.Info().Str("base_url", opts.Client.BaseURL()).Bool("sandbox", sb != nil).Bool("token_from_env", cfg.token != "").Msg("serving MCP over stdio")
 		return ss.Serve(ctx, stdin, stdout)
 	}
 
-	ln, err := net.Listen("tcp", cfg.addr)
+	ln, err := listen(ctx, cfg.addr, "--addr")
 	if err != nil {
 		return err
 	}
@@ -218,6 +231,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			log.Warn().Msg("--oauth-allow-insecure-client-metadata is on: client metadata may be fetched from loopback and private addresses; for tests only")
 		}
 	}
+	demo := ""
+	if loopback { // beyond loopback a starting token is never used
+		if demo, err = demoLogin(ctx, cfg, &opts, sb); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	hs, err := server.NewHTTP(opts, hopts, loopback)
 	if err != nil {
 		ln.Close()
@@ -227,7 +247,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	base := "http://" + addr
 	checkout.SetBase(loopbackBase(addr)) // the Checkout page is on this port, under /sandbox/
 	if sb != nil {
-		announceSandbox(stderr, sb, base)
+		announceSandbox(stderr, sb, base, demo)
 	}
 	announceMetrics(stderr, metricsURL)
 	fmt.Fprintf(stderr, "MCP endpoint: %s/mcp\n", base)
@@ -289,9 +309,9 @@ func cleartextWarning(baseURL string) string {
 // serveMetrics starts the metrics listener and returns its URL; the returned
 // func stops it.
 func serveMetrics(m *server.Metrics, addr string, log zerolog.Logger) (string, func(), error) {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen(context.Background(), addr, "--metrics-addr")
 	if err != nil {
-		return "", nil, fmt.Errorf("--metrics-addr: %w", err)
+		return "", nil, err
 	}
 	where := "http://" + displayAddr(addr, ln.Addr()) + "/metrics"
 	ctx, cancel := context.WithCancel(context.Background())
@@ -312,28 +332,131 @@ func announceMetrics(w io.Writer, url string) {
 	}
 }
 
+// listen opens addr; a port in use gets a message naming the port, what
+// probably holds it, and the flag that moves this server elsewhere.
+func listen(ctx context.Context, addr, flagName string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", flagName, addr, err)
+		}
+		return ln, nil
+	}
+	host, port, _ := net.SplitHostPort(addr)
+	holder := "another program (on Linux, `ss -ltnp 'sport = :" + port + "'` names it)"
+	if h := probeHolder(ctx, host, port); h != "" {
+		holder = h
+	}
+	return nil, fmt.Errorf("port %s (%s) is already in use, probably by %s: stop it, or choose another address with %s, e.g. %s %s (port 0 picks a free one)",
+		port, addr, holder, flagName, flagName, net.JoinHostPort(host, "0"))
+}
+
+// probeHolder asks, on loopback only, whether the port's holder is one of
+// ours: another modelslab-agents-mcp http (its /healthz answers "ok") or a
+// sandbox (its outbox answers).
+func probeHolder(ctx context.Context, host, port string) string {
+	if host == "" || host == "0.0.0.0" || host == "::" || strings.EqualFold(host, "localhost") {
+		host = "127.0.0.1"
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return "" // nothing but loopback is ever dialled
+	}
+	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	get := func(path string) (int, string) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64))
+		return resp.StatusCode, strings.TrimSpace(string(b))
+	}
+	if code, body := get("/healthz"); code == http.StatusOK && body == "ok" {
+		return "another modelslab-agents-mcp http (its /healthz answers ok)"
+	}
+	if code, _ := get(sandbox.OutboxPath + "?email=x@sandbox.test"); code == http.StatusOK {
+		return "a modelslab-agents-mcp sandbox (its outbox answers)"
+	}
+	return ""
+}
+
 func isLoopbackListener(ln net.Listener) bool {
 	addr, ok := ln.Addr().(*net.TCPAddr)
 	return ok && addr.IP.IsLoopback()
 }
 
+// newSandbox builds the in-process sandbox, with its state file when one is
+// configured (checked here, before any banner).
+func newSandbox(cfg *config, log zerolog.Logger, checkoutBase func() string) (*sandbox.Sandbox, error) {
+	path := cfg.statePath()
+	if path != "" {
+		if err := sandbox.PrepareState(path); err != nil {
+			return nil, fmt.Errorf("--sandbox-state %s (MODELSLAB_SANDBOX_STATE): %w; choose another file, or none to keep the sandbox in memory", path, err)
+		}
+	}
+	return sandbox.New(sandbox.Options{Logger: log, StatePath: path, CheckoutBase: checkoutBase}), nil
+}
+
+// demoLogin logs the sandbox's demo account in when no login is published
+// (read-only mode, or toolsets without auth) and no token was given: the
+// in-process sandbox issues no token to anyone outside, so without it such
+// a server could do nothing. It returns the demo email when it logged in.
+func demoLogin(ctx context.Context, cfg *config, opts *server.Options, sb *sandbox.Sandbox) (string, error) {
+	if sb == nil || opts.EnvToken != "" || !(cfg.readOnly || (len(cfg.toolsets) > 0 && !slices.Contains(cfg.toolsets, "auth"))) {
+		return "", nil
+	}
+	d := sb.Demo()
+	res, err := opts.Client.Login(ctx, upstream.LoginRequest{Email: d.Email, Password: d.Password, DeviceName: "modelslab-agents-mcp (read-only sandbox)"})
+	if err != nil {
+		return "", fmt.Errorf("logging the sandbox's demo account in: %w", err)
+	}
+	opts.EnvToken = upstream.Token(res.Data.AccessToken)
+	return d.Email, nil
+}
+
 // announceSandbox prints the demo credentials: they are sandbox-only, made up
 // for offline use, so printing them is the point. base is the HTTP server's
-// base URL, "" over stdio.
-func announceSandbox(w io.Writer, sb *sandbox.Sandbox, base string) {
+// base URL, "" over stdio; demo is the account logged in at start, if any.
+func announceSandbox(w io.Writer, sb *sandbox.Sandbox, base, demo string) {
 	d := sb.Demo()
-	fmt.Fprintf(w, "Sandbox mode: an offline, in-memory ModelsLab control plane (nothing leaves this machine).\n")
+	if p := sb.StatePath(); p != "" {
+		fmt.Fprintf(w, "Sandbox mode: an offline ModelsLab control plane (nothing leaves this machine), its state kept between runs in\n"+
+			"  %s (modelslab-agents-mcp sandbox reset starts afresh; --sandbox-state none keeps it in memory).\n", p)
+	} else {
+		fmt.Fprintf(w, "Sandbox mode: an offline, in-memory ModelsLab control plane (nothing leaves this machine).\n")
+	}
 	fmt.Fprintf(w, "  demo account: email %s  password %s  (team account to switch to: %s)\n", d.Email, d.Password, d.TeamAccountUsername)
 	fmt.Fprintf(w, "  emails (verification codes, reset tokens, invitations): MCP resource %s/{email}", server.OutboxURI)
 	if base != "" {
 		fmt.Fprintf(w, " or %s%s?email=...", base, sandbox.OutboxPath)
 	}
 	fmt.Fprintln(w)
+	if demo != "" {
+		fmt.Fprintf(w, "  logged in as %s: agent-auth login is not published here (read-only mode or --toolsets), so every call uses the demo account\n", demo)
+	}
+}
+
+// resetSandbox is `sandbox reset`.
+func resetSandbox(cfg *config, stderr io.Writer) error {
+	path := cfg.statePath()
+	if path == "" {
+		return fmt.Errorf("sandbox reset: no state file (--sandbox-state none, or no cache directory: set --sandbox-state PATH)")
+	}
+	if err := sandbox.ResetState(path); err != nil {
+		return fmt.Errorf("sandbox reset: %w", err)
+	}
+	fmt.Fprintf(stderr, "Sandbox state reset: %s removed; every sandbox using it starts again from the demo data.\n", path)
+	return nil
 }
 
 func runSandbox(ctx context.Context, cfg *config, log zerolog.Logger, stderr io.Writer) error {
-	sb := sandbox.New(sandbox.Options{Logger: log})
-	ln, err := net.Listen("tcp", cfg.addr)
+	sb, err := newSandbox(cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	ln, err := listen(ctx, cfg.addr, "--addr")
 	if err != nil {
 		return err
 	}

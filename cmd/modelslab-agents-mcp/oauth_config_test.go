@@ -17,7 +17,7 @@ func TestOAuthFlagsRefuseContradictions(t *testing.T) {
 		{[]string{"http", "--oauth"}, "", ""},
 		{[]string{"http", "--oauth"}, long, ""},
 		{[]string{"http", "--oauth", "--public-url", "https://agents.example.com"}, long, ""},
-		{[]string{"stdio", "--oauth"}, "", "for the http command"},
+		{[]string{"stdio", "--oauth"}, "", "--oauth is a flag of http"},
 		{[]string{"http", "--oauth", "--public-url", "https://agents.example.com"}, "", "needs MODELSLAB_SESSION_SECRET"},
 		{[]string{"http", "--oauth"}, "REPLACE-ME", "placeholder"},
 		{[]string{"http", "--oauth"}, "REPLACE-ME-with-32-or-more-random-bytes-see-the-comment-above", "placeholder"},

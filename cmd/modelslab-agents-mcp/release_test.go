@@ -204,7 +204,12 @@ func TestBundleManifest(t *testing.T) {
 	}
 
 	// The variables it sets are ones the server reads (the help lists them).
-	help, _, _ := runCmd(t, []string{"help"}, env())
+	// Each command's help lists the variables of its flags.
+	help := ""
+	for _, cmd := range []string{"stdio", "http"} {
+		h, _, _ := runCmd(t, []string{"help", cmd}, env())
+		help += h
+	}
 	for k := range m.Server.MCPConfig.Env {
 		if !strings.Contains(help, k) {
 			t.Errorf("mcp_config sets %s, which the server's help does not name", k)
@@ -305,7 +310,12 @@ func checkServerJSON(t *testing.T, s serverJSON, version string) {
 	if s.Version != version {
 		t.Errorf("version %q, the bundle's manifest says %q", s.Version, version)
 	}
-	help, _, _ := runCmd(t, []string{"help"}, env())
+	// Each command's help lists the variables of its flags.
+	help := ""
+	for _, cmd := range []string{"stdio", "http"} {
+		h, _, _ := runCmd(t, []string{"help", cmd}, env())
+		help += h
+	}
 	kinds := map[string]int{}
 	for _, p := range s.Packages {
 		kind := p.RegistryType + "/" + p.Transport.Type

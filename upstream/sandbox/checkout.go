@@ -209,8 +209,8 @@ func (s *Sandbox) serveCheckout(w http.ResponseWriter, r *http.Request) {
 
 // checkoutStep applies decision ("" to only look) under the lock.
 func (s *Sandbox) checkoutStep(id, decision string) (int, checkoutPage) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lockState()
+	defer func() { s.unlockState(decision != "") }()
 	now := s.clock()
 	cs := s.sessions[id]
 	if cs == nil || !validStrParam(id) {

@@ -297,8 +297,8 @@ func (s *Sandbox) serve(w http.ResponseWriter, r *http.Request, hdr http.Header)
 		raw, bodyErr = io.ReadAll(http.MaxBytesReader(w, r.Body, int64(s.limits.MaxBodyBytes)))
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lockState()
+	defer func() { s.unlockState(rt != nil) }() // an API call may change the state (last_used_at, sweeps)
 	c := &call{s: s, r: r, now: s.clock(), hdr: hdr}
 	c.reqID = s.uuid()
 	hdr.Set("X-Request-Id", c.reqID)

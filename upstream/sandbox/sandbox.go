@@ -63,6 +63,9 @@ type Options struct {
 	Logger zerolog.Logger
 	// Limits caps the in-memory state; zero fields take the defaults.
 	Limits Limits
+	// StatePath, when set, keeps the state in this file, shared by every
+	// process that names it (state.go); "" keeps it in memory.
+	StatePath string
 }
 
 // Limits caps the sandbox's memory use. Past a cap, the request that would
@@ -128,6 +131,8 @@ type Sandbox struct {
 	limiter   *limiter
 	nextSweep time.Time
 	demo      Demo
+	store     *store // the state file; nil in memory
+	session   string // a stdio session's token, kept with the state file
 	// Issue 17: Checkout sessions by id, idempotent answers, id counters.
 	sessions  map[string]*checkoutSession
 	idem      map[idemKey]*idemEntry
@@ -165,6 +170,9 @@ func New(opts Options) *Sandbox {
 	}
 	if opts.BillingLimit <= 0 {
 		s.opts.BillingLimit = 15
+	}
+	if opts.StatePath != "" {
+		s.store = &store{path: opts.StatePath} // read at the first request, not here
 	}
 	s.routeTable = s.routes()
 	s.rnd = newRandSource(opts.Seed)

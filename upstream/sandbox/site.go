@@ -89,8 +89,8 @@ func (s *Sandbox) serveSite(w http.ResponseWriter, r *http.Request) {
 // siteLogin checks the password and mints the token, under the lock; it
 // returns the callback's query, or the message for the form.
 func (s *Sandbox) siteLogin(f siteForm, password string) (url.Values, string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lockState()
+	defer s.unlockState(true)
 	now := s.clock()
 	u := s.byEmail[normalizeEmail(f.Email)]
 	if !s.checkPassword(u, password) {
