@@ -190,7 +190,7 @@ func TestBundleManifest(t *testing.T) {
 		if !slices.Equal(c.Args, []string{"stdio"}) {
 			t.Errorf("%s: args %q, want [stdio]", platform, c.Args)
 		}
-		wantEnv := map[string]string{"MODELSLAB_AGENT_TOKEN": "", "MODELSLAB_SANDBOX": "true"}
+		wantEnv := map[string]string{"MODELSLAB_AGENT_TOKEN": "", "MODELSLAB_SANDBOX": "true", "MODELSLAB_TOOLSETS": "default"}
 		if fmt.Sprint(c.Env) != fmt.Sprint(wantEnv) {
 			t.Errorf("%s: env %v with the token unset and the sandbox on, want %v", platform, c.Env, wantEnv)
 		}
@@ -463,8 +463,15 @@ func TestPackedBundle(t *testing.T) {
 	for _, tl := range list.Tools {
 		names = append(names, tl.Name)
 	}
+	// The bundle's toolsets option defaults to the server's default toolsets.
+	sets, err := tools.ExpandToolsets([]string{"default"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, s := range tools.Specs() {
-		want = append(want, s.Name)
+		if slices.Contains(sets, s.Toolset) {
+			want = append(want, s.Name)
+		}
 	}
 	slices.Sort(names)
 	slices.Sort(want)
