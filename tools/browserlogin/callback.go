@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -130,13 +131,16 @@ type page struct {
 	OK    bool
 }
 
-var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
+// pageTmpl is parsed on first use: a run that never serves the page pays nothing.
+var pageTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>{{.Title}} · modelslab-agents-mcp</title>
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.4rem}.ok{color:#176b2c}.err{color:#a3261b}</style></head>
 <body><h1 class="{{if .OK}}ok{{else}}err{{end}}" id="title">{{.Title}}</h1><p id="message">{{.Text}}</p></body></html>
 `))
+})
 
 func writePage(w http.ResponseWriter, status int, p page) {
 	h := w.Header()
@@ -147,5 +151,5 @@ func writePage(w http.ResponseWriter, status int, p page) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 	w.WriteHeader(status)
-	_ = pageTmpl.Execute(w, p)
+	_ = pageTmpl().Execute(w, p)
 }

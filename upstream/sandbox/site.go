@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 // SiteAuthorizePath is the site route of the browser login (contract §6). The
@@ -137,7 +138,9 @@ func loopbackCallback(raw string) bool {
 	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
-var sitePage = template.Must(template.New("site").Parse(`<!doctype html>
+// sitePage is parsed on first use: a run that never serves the page pays nothing.
+var sitePage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("site").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Log in · ModelsLab sandbox</title>
 <style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem;color:#222}
@@ -157,6 +160,7 @@ button{margin:1rem .5rem 0 0;padding:.5rem 1rem}.err{color:#a3261b}.note{color:#
 </form><p class="note">This is the offline sandbox: the demo account is filled in.</p>{{end}}
 </body></html>
 `))
+})
 
 func writeSitePage(w http.ResponseWriter, status int, f siteForm) {
 	h := w.Header()
@@ -166,7 +170,7 @@ func writeSitePage(w http.ResponseWriter, status int, f siteForm) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 	w.WriteHeader(status)
-	_ = sitePage.Execute(w, f)
+	_ = sitePage().Execute(w, f)
 }
 
 // isSitePath reports whether path is the site route (with or without a slash).
