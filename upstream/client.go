@@ -511,24 +511,24 @@ func parseEnvelope(body []byte) envelope {
 	if !ok {
 		return envelope{}
 	}
-	data, hasData := top["data"]
-	errRaw, hasErr := top["error"]
-	meta, hasMeta := top["meta"]
+	data, hasData := top.get("data")
+	errRaw, hasErr := top.get("error")
+	meta, hasMeta := top.get("meta")
 	env := envelope{data: data, hasData: hasData, errorRaw: errRaw, metaKind: KindMissing}
-	env.enveloped = hasData || (hasErr && (hasMeta || len(top) == 1))
+	env.enveloped = hasData || (hasErr && (hasMeta || len(top.keys()) == 1))
 	if !env.enveloped {
 		return envelope{}
 	}
 	if hasMeta {
 		env.metaKind = kindOf(meta)
 		if m, ok := objectFields(meta); ok {
-			env.requestID = scalarText(m["request_id"])
+			env.requestID = scalarText(m.val("request_id"))
 		}
 	}
 	if env.requestID == "" {
-		env.requestID = scalarText(top["request_id"])
+		env.requestID = scalarText(top.val("request_id"))
 	}
-	env.paging = []json.RawMessage{meta, top["links"], body}
+	env.paging = []json.RawMessage{meta, top.val("links"), body}
 	return env
 }
 
@@ -536,8 +536,7 @@ func parseEnvelope(body []byte) envelope {
 func scalarText(raw json.RawMessage) string {
 	switch kindOf(raw) {
 	case KindString:
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
+		if s, ok := unquote(raw); ok {
 			return clip(s, 200)
 		}
 	case KindNumber, KindBoolean:

@@ -208,13 +208,13 @@ func checkFields(ws []Warning, fields []Field, path, prefix string, data json.Ra
 		var raw json.RawMessage
 		present := true
 		if nested {
-			sub, ok := objectFields(obj[parent])
+			sub, ok := objectFields(obj.val(parent))
 			if !ok {
 				continue // the parent is missing or not an object: reported with the parent
 			}
-			raw, present = sub[leaf]
+			raw, present = sub.get(leaf)
 		} else {
-			raw, present = obj[f.Name]
+			raw, present = obj.get(f.Name)
 		}
 		got := kindOf(raw)
 		if !present {
@@ -230,13 +230,13 @@ func checkFields(ws []Warning, fields []Field, path, prefix string, data json.Ra
 
 // noneOf reports whether obj lacks every field the contract promises (at
 // least two), e.g. a message where the profile was expected.
-func noneOf(fields []Field, obj map[string]json.RawMessage) bool {
+func noneOf(fields []Field, obj object) bool {
 	n := 0
 	for _, f := range fields {
 		if f.Optional || strings.Contains(f.Name, ".") {
 			continue
 		}
-		if _, ok := obj[f.Name]; ok {
+		if obj.has(f.Name) {
 			return false
 		}
 		n++

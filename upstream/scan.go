@@ -3,6 +3,7 @@ package upstream
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"sync"
 	"unicode/utf8"
 )
@@ -16,20 +17,79 @@ import (
 // JSON. On input that is not, they stop early or split it wrongly, but never
 // panic or loop.
 
-// scanObject splits a valid JSON object into its members: the values are
-// sub-slices of raw (not copies); a repeated key keeps its last value, as with
-// encoding/json. ok is false when raw does not start like an object.
-func scanObject(raw []byte) (map[string]json.RawMessage, bool) {
+// object is a valid JSON object read in place: a lookup walks its members
+// (sub-slices of raw, not copies), so no map is built for the few fields a
+// reader wants; a repeated key gives its last value, as with encoding/json.
+// The zero object has no members.
+type object struct {
+	raw  []byte
+	open int // index of the '{'
+}
+
+// scanObject reads raw as an object; ok is false when raw does not start
+// like one.
+func scanObject(raw []byte) (object, bool) {
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
+		return object{}, false
+	}
+	return object{raw: raw, open: i}, true
+}
+
+// get returns the value of the member name and whether there is one.
+func (o object) get(name string) (json.RawMessage, bool) {
+	if o.raw == nil {
 		return nil, false
 	}
-	m := make(map[string]json.RawMessage, countMembers(raw, i))
-	walkMembers(raw, i, func(key string, val json.RawMessage) bool {
-		m[key] = val
+	var val json.RawMessage
+	found := false
+	walkRawMembers(o.raw, o.open, func(key []byte, v json.RawMessage) bool {
+		if keyIs(key, name) {
+			val, found = v, true
+		}
 		return true
 	})
-	return m, true
+	return val, found
+}
+
+// val is get without the presence: nil when absent.
+func (o object) val(name string) json.RawMessage {
+	v, _ := o.get(name)
+	return v
+}
+
+// has reports whether the object has a member name.
+func (o object) has(name string) bool {
+	_, ok := o.get(name)
+	return ok
+}
+
+// keys returns the member names, each once, in order of first appearance.
+func (o object) keys() []string {
+	var keys []string
+	if o.raw == nil {
+		return nil
+	}
+	walkMembers(o.raw, o.open, func(name string, _ json.RawMessage) bool {
+		if !slices.Contains(keys, name) {
+			keys = append(keys, name)
+		}
+		return true
+	})
+	return keys
+}
+
+// keyIs reports whether the quoted member name is name, without allocating
+// unless the name has escapes or bytes encoding/json would replace.
+func keyIs(quoted []byte, name string) bool {
+	if len(quoted) < 2 {
+		return false
+	}
+	plain := quoted[1 : len(quoted)-1]
+	if bytes.IndexByte(plain, '\\') < 0 && utf8.Valid(plain) {
+		return string(plain) == name
+	}
+	return memberName(quoted) == name
 }
 
 // scanArray splits a valid JSON array into its items, sub-slices of raw. ok
@@ -73,10 +133,15 @@ func EachItem(raw json.RawMessage, fn func(item json.RawMessage) bool) bool {
 
 // walkMembers walks the object opening at i.
 func walkMembers(raw []byte, i int, fn func(string, json.RawMessage) bool) {
+	walkRawMembers(raw, i, func(key []byte, val json.RawMessage) bool { return fn(memberName(key), val) })
+}
+
+// walkRawMembers walks the object opening at i, the names still quoted.
+func walkRawMembers(raw []byte, i int, fn func([]byte, json.RawMessage) bool) {
 	i = skipSpace(raw, i+1)
 	for i < len(raw) && raw[i] == '"' {
 		end := skipString(raw, i)
-		key := memberName(raw[i:end])
+		key := raw[i:end]
 		i = skipSpace(raw, end)
 		if i >= len(raw) || raw[i] != ':' {
 			return

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The client decodes only what the server itself uses from an answer; the
@@ -58,7 +59,7 @@ func readAPIKey(a *answer) APIKey {
 		k.ID = id
 	}
 	k.Name, k.HasName = stringField(obj, "name")
-	if raw, ok := obj["notes"]; ok && kindOf(raw) != KindNull {
+	if raw, ok := obj.get("notes"); ok && kindOf(raw) != KindNull {
 		if s, ok := stringField(obj, "notes"); ok {
 			k.Notes = &s
 		} else {
@@ -97,27 +98,27 @@ func readListAnswer(a *answer) List {
 // top level of the body). A shape the contract does not name is a warning.
 func readList(path string, data json.RawMessage, paging []json.RawMessage, ws []Warning) (List, []Warning) {
 	var l List
-	sources := []map[string]json.RawMessage{}
+	var sources []object
 	if items, ok := arrayItems(data); ok {
 		l.Items, l.ItemsAt = items, "data"
 	} else if obj, ok := objectFields(data); ok {
 		sources = append(sources, obj)
-		if items, ok := arrayItems(obj["items"]); ok {
+		if items, ok := arrayItems(obj.val("items")); ok {
 			l.Items, l.ItemsAt = items, "data.items" // the contract's second list shape
 		} else {
 			ws = addWarning(ws, Warning{Path: path, Field: "data", Expected: KindArray, Got: KindObject})
-			if items, ok := arrayItems(obj["data"]); ok {
+			if items, ok := arrayItems(obj.val("data")); ok {
 				l.Items, l.ItemsAt = items, "data.data"
 			} else {
 				var keys []string
-				for k, v := range obj {
-					if kindOf(v) == KindArray {
+				for _, k := range obj.keys() {
+					if kindOf(obj.val(k)) == KindArray {
 						keys = append(keys, k)
 					}
 				}
 				sort.Strings(keys)
 				for _, k := range keys {
-					items, _ := arrayItems(obj[k])
+					items, _ := arrayItems(obj.val(k))
 					l.Items = append(l.Items, items...)
 				}
 				switch len(keys) {
@@ -152,7 +153,7 @@ func readList(path string, data json.RawMessage, paging []json.RawMessage, ws []
 		if s, ok := stringField(src, "next"); ok && s != "" && next == "" {
 			next = s // links.next of a Laravel resource collection
 		}
-		if b, ok := src["has_more"]; ok && string(b) == "true" {
+		if b, ok := src.get("has_more"); ok && string(b) == "true" {
 			hasMore = true
 		}
 	}
@@ -180,20 +181,43 @@ func readList(path string, data json.RawMessage, paging []json.RawMessage, ws []
 	return l, ws
 }
 
-func setInt(dst **int64, obj map[string]json.RawMessage, key string) {
+func setInt(dst **int64, obj object, key string) {
 	if *dst != nil {
 		return
 	}
-	if v, ok := intField(obj, key); ok {
-		*dst = &v
+	// Not "if v, ok := ...; ok { *dst = &v }": v would be moved to the heap on
+	// every call, present or not.
+	v, ok := intField(obj, key)
+	if ok {
+		p := new(int64)
+		*p = v
+		*dst = p
 	}
 }
 
 // stringField reads a string field; ok is false when absent or another kind.
-func stringField(obj map[string]json.RawMessage, key string) (string, bool) {
-	raw, ok := obj[key]
+func stringField(obj object, key string) (string, bool) {
+	raw, ok := obj.get(key)
 	if !ok || kindOf(raw) != KindString {
 		return "", false
+	}
+	return unquote(raw)
+}
+
+// unquote decodes a JSON string; one allocation when it has no escapes.
+func unquote(raw json.RawMessage) (string, bool) {
+	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' {
+		plain := raw[1 : n-1]
+		simple := utf8.Valid(plain)
+		for _, c := range plain {
+			if c < 0x20 || c == '\\' || c == '"' {
+				simple = false
+				break
+			}
+		}
+		if simple {
+			return string(plain), true
+		}
 	}
 	var s string
 	if json.Unmarshal(raw, &s) != nil {
@@ -203,8 +227,8 @@ func stringField(obj map[string]json.RawMessage, key string) (string, bool) {
 }
 
 // intField reads an integer given as a JSON number or as a string of digits.
-func intField(obj map[string]json.RawMessage, key string) (int64, bool) {
-	raw, ok := obj[key]
+func intField(obj object, key string) (int64, bool) {
+	raw, ok := obj.get(key)
 	if !ok {
 		return 0, false
 	}
@@ -213,7 +237,8 @@ func intField(obj map[string]json.RawMessage, key string) (int64, bool) {
 	case KindNumber:
 		s = string(raw)
 	case KindString:
-		if json.Unmarshal(raw, &s) != nil {
+		var ok bool
+		if s, ok = unquote(raw); !ok {
 			return 0, false
 		}
 		s = strings.TrimSpace(s)
