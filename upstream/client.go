@@ -88,7 +88,8 @@ type Attempt struct {
 type Client struct {
 	rc   *resty.Client
 	base *url.URL
-	root string // base without a trailing slash; paths start with one
+	root string            // base without a trailing slash; paths start with one
+	urls map[string]string // path -> absolute URL of the endpoints without parameters; read-only
 	cfg  Config
 	log  zerolog.Logger
 	// jitter is swapped in tests to make back-off deterministic.
@@ -148,7 +149,22 @@ func New(cfg Config) (*Client, error) {
 	// Retries are ours (see do): resty's own would also retry POST.
 	rc.SetRetryCount(0)
 
-	return &Client{rc: rc, base: base, root: strings.TrimRight(base.String(), "/"), cfg: cfg, log: cfg.Logger, jitter: fullJitter}, nil
+	c := &Client{rc: rc, base: base, root: strings.TrimRight(base.String(), "/"), cfg: cfg, log: cfg.Logger, jitter: fullJitter}
+	c.urls = map[string]string{}
+	for _, ep := range endpointTable {
+		if !strings.Contains(ep.Path, "{") {
+			c.urls[ep.Path] = c.root + ep.Path
+		}
+	}
+	return c, nil
+}
+
+// url is the absolute URL of path: a fixed endpoint's is built once, in New.
+func (c *Client) url(path string) string {
+	if u, ok := c.urls[path]; ok {
+		return u
+	}
+	return c.root + path
 }
 
 // BaseURL returns the configured control-plane root.
@@ -246,7 +262,7 @@ type request struct {
 type answer struct {
 	path   string
 	data   json.RawMessage
-	paging []json.RawMessage
+	paging pagingSources
 }
 
 // send runs one call. A 2xx is a success whatever its body: read takes what
@@ -284,8 +300,8 @@ type response struct {
 	requestID string
 	rateLimit RateLimit
 	// paging holds the envelope's meta and links and the body's top level,
-	// where a list answer may say how it goes on.
-	paging   []json.RawMessage
+	// where a list answer may say how it goes on (an array: no allocation).
+	paging   pagingSources
 	warnings []Warning
 	// skipCheck is set when there is no data to compare with the endpoint's
 	// shape: an empty 204 (which the contract allows for any write) or a
@@ -399,7 +415,7 @@ func (c *Client) attempt(ctx context.Context, req request, attempt int) (_ *resp
 		r.SetHeader("Content-Type", "application/json").SetBody(req.body)
 	}
 	start := time.Now()
-	resp, err := r.Execute(req.method, c.root+req.path)
+	resp, err := r.Execute(req.method, c.url(req.path))
 	elapsed := time.Since(start)
 
 	if err != nil {
@@ -457,13 +473,17 @@ func (c *Client) logAttempt(req request, attempt, status int, d time.Duration, r
 	ev.Msg("upstream call")
 }
 
+// pagingSources are the objects besides the data that may say how a list goes
+// on; unused ones are nil.
+type pagingSources [3]json.RawMessage
+
 // envelope is the part of a control-plane body the client reads.
 type envelope struct {
 	data      json.RawMessage
 	hasData   bool
 	errorRaw  json.RawMessage
 	requestID string
-	paging    []json.RawMessage
+	paging    pagingSources
 	metaKind  Kind // of meta; KindMissing when absent
 	enveloped bool
 }
@@ -528,7 +548,7 @@ func parseEnvelope(body []byte) envelope {
 	if env.requestID == "" {
 		env.requestID = scalarText(top.val("request_id"))
 	}
-	env.paging = []json.RawMessage{meta, top.val("links"), body}
+	env.paging = pagingSources{meta, top.val("links"), body}
 	return env
 }
 
@@ -574,7 +594,7 @@ func successResponse(req request, status int, body []byte, env envelope, request
 	case json.Valid(body):
 		r.data = json.RawMessage(trimmed)
 		if kindOf(r.data) == KindObject {
-			r.paging = []json.RawMessage{r.data}
+			r.paging = pagingSources{r.data}
 		}
 	default:
 		// Not JSON: a 2xx still proves the request reached ModelsLab.
@@ -587,18 +607,20 @@ func successResponse(req request, status int, body []byte, env envelope, request
 
 func parseRateLimit(h http.Header) RateLimit {
 	var rl RateLimit
-	// Absent headers are skipped before parsing: a failed Atoi allocates its error.
-	if s := h.Get("X-RateLimit-Remaining"); s != "" {
+	// Absent headers are skipped before parsing: a failed Atoi allocates its
+	// error. The names are in canonical form: Get canonicalises any other
+	// (X-RateLimit-...) into a new string on every call.
+	if s := h.Get("X-Ratelimit-Remaining"); s != "" {
 		if v, err := strconv.Atoi(s); err == nil {
 			rl.Remaining, rl.Known = v, true
 		}
 	}
-	if s := h.Get("X-RateLimit-Limit"); s != "" {
+	if s := h.Get("X-Ratelimit-Limit"); s != "" {
 		if v, err := strconv.Atoi(s); err == nil {
 			rl.Limit = v
 		}
 	}
-	if s := h.Get("X-RateLimit-Reset"); s != "" {
+	if s := h.Get("X-Ratelimit-Reset"); s != "" {
 		if v, err := strconv.ParseInt(s, 10, 64); err == nil && v > 0 {
 			rl.Reset = time.Unix(v, 0).UTC()
 		}
@@ -617,7 +639,7 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 			return max(t.Sub(now), 0)
 		}
 	}
-	if v, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil && v > 0 {
+	if v, err := strconv.ParseInt(h.Get("X-Ratelimit-Reset"), 10, 64); err == nil && v > 0 {
 		return max(time.Unix(v, 0).Sub(now), 0)
 	}
 	return 0

@@ -89,7 +89,7 @@ type List struct {
 }
 
 func readListAnswer(a *answer) List {
-	l, _ := readList(a.path, a.data, a.paging, nil)
+	l, _ := readList(a.path, a.data, a.paging[:], nil)
 	return l
 }
 
