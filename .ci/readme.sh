@@ -5,7 +5,8 @@
 # no terminal, no standard input), then Ctrl-C; and the container section's
 # `docker build` line, whose build args are fed to the Dockerfile's go build
 # line (no Docker engine here). Blocks are the fenced ones after a
-# `<!-- ci:NAME -->` comment in README.md.
+# `<!-- ci:NAME -->` comment in README.md or docs/*.md (read in that order, so
+# the README's own blocks come first).
 #
 # Run alone: bash .ci/readme.sh (it installs Node from npm if the one on PATH
 # is older than the README says). .ci/run calls it with Node 22 on PATH and a
@@ -34,7 +35,7 @@ blocks() {
     want && /^```/ && !inside { inside = 1; next }
     inside && /^```/ { print "#--end--"; inside = 0; want = 0; next }
     inside { print }
-  ' README.md
+  ' README.md docs/*.md
 }
 # nth NAME N: the Nth block (1-based).
 nth() { blocks "$1" | awk -v n="$2" '/^#--end--$/ { i++; next } i == n - 1 { print }'; }
@@ -43,8 +44,8 @@ count() { blocks "$1" | grep -c '^#--end--$' || true; }
 echo "-- what the README promises"
 grep -q "Node $NODE_MIN or newer" README.md || fail "the README must say Node $NODE_MIN or newer where the Inspector is used"
 # Every npx runs without a question (-y) and the Inspector is the version CI pins.
-if grep -nE 'npx ' README.md | grep -vE 'npx -y( |`)' ; then fail "an npx command above lacks -y (it would stop and ask, or cancel without a terminal)"; fi
-if grep -noE '@modelcontextprotocol/inspector(@[^ `]*)?' README.md | grep -vF "$INSPECTOR_PKG" ; then
+if grep -nE 'npx ' README.md docs/*.md | grep -vE 'npx -y( |`)' ; then fail "an npx command above lacks -y (it would stop and ask, or cancel without a terminal)"; fi
+if grep -noE '@modelcontextprotocol/inspector(@[^ `]*)?' README.md docs/*.md | grep -vF "$INSPECTOR_PKG" ; then
   fail "the Inspector above is not pinned to $INSPECTOR_PKG (the version CI installs)"
 fi
 [ "$(count server)" = 1 ] && [ "$(count server-output)" = 1 ] && [ "$(count client)" -ge 1 ] && [ "$(count docker-build)" = 1 ] ||
