@@ -531,9 +531,12 @@ func parseEnvelope(body []byte) envelope {
 	if !ok {
 		return envelope{}
 	}
-	data, hasData := top.get("data")
-	errRaw, hasErr := top.get("error")
-	meta, hasMeta := top.get("meta")
+	var v [len(envelopeNames)]json.RawMessage
+	var has [len(envelopeNames)]bool
+	top.lookup(envelopeNames[:], v[:], has[:])
+	data, hasData := v[0], has[0]
+	errRaw, hasErr := v[1], has[1]
+	meta, hasMeta := v[2], has[2]
 	env := envelope{data: data, hasData: hasData, errorRaw: errRaw, metaKind: KindMissing}
 	env.enveloped = hasData || (hasErr && (hasMeta || len(top.keys()) == 1))
 	if !env.enveloped {
@@ -546,11 +549,14 @@ func parseEnvelope(body []byte) envelope {
 		}
 	}
 	if env.requestID == "" {
-		env.requestID = scalarText(top.val("request_id"))
+		env.requestID = scalarText(v[3])
 	}
-	env.paging = pagingSources{meta, top.val("links"), body}
+	env.paging = pagingSources{meta, v[4], body}
 	return env
 }
+
+// envelopeNames are the top-level members parseEnvelope reads.
+var envelopeNames = [...]string{"data", "error", "meta", "request_id", "links"}
 
 // scalarText renders a request id of any scalar kind; "" for anything else.
 func scalarText(raw json.RawMessage) string {

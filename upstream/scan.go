@@ -36,20 +36,36 @@ func scanObject(raw []byte) (object, bool) {
 	return object{raw: raw, open: i}, true
 }
 
-// get returns the value of the member name and whether there is one.
+// get returns the value of the member name and whether there is one. For
+// several names, lookup walks the members once.
 func (o object) get(name string) (json.RawMessage, bool) {
+	var val [1]json.RawMessage
+	var found [1]bool
+	o.lookup([]string{name}, val[:], found[:])
+	return val[0], found[0]
+}
+
+// lookup sets vals[i] to the value of the member names[i] (the last one, as
+// with encoding/json) and found[i] to whether there is one, in one walk over
+// the members however many names there are. Callers pass arrays of their
+// own, so nothing is allocated.
+func (o object) lookup(names []string, vals []json.RawMessage, found []bool) {
 	if o.raw == nil {
-		return nil, false
+		return
 	}
-	var val json.RawMessage
-	found := false
 	walkRawMembers(o.raw, o.open, func(key []byte, v json.RawMessage) bool {
-		if keyIs(key, name) {
-			val, found = v, true
+		plain, simple := plainName(key)
+		var name string
+		if !simple {
+			name = memberName(key)
+		}
+		for i, n := range names {
+			if (simple && string(plain) == n) || (!simple && name == n) {
+				vals[i], found[i] = v, true
+			}
 		}
 		return true
 	})
-	return val, found
 }
 
 // val is get without the presence: nil when absent.
@@ -79,17 +95,14 @@ func (o object) keys() []string {
 	return keys
 }
 
-// keyIs reports whether the quoted member name is name, without allocating
-// unless the name has escapes or bytes encoding/json would replace.
-func keyIs(quoted []byte, name string) bool {
+// plainName returns a quoted member name without its quotes, and whether
+// those bytes are the name as encoding/json reads it (no escapes, valid UTF-8).
+func plainName(quoted []byte) ([]byte, bool) {
 	if len(quoted) < 2 {
-		return false
+		return nil, false
 	}
 	plain := quoted[1 : len(quoted)-1]
-	if bytes.IndexByte(plain, '\\') < 0 && utf8.Valid(plain) {
-		return string(plain) == name
-	}
-	return memberName(quoted) == name
+	return plain, bytes.IndexByte(plain, '\\') < 0 && utf8.Valid(plain)
 }
 
 // scanArray splits a valid JSON array into its items, sub-slices of raw. ok

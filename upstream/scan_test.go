@@ -78,6 +78,19 @@ func checkScanObject(t *testing.T, raw []byte) {
 	if got.has("no such member") {
 		t.Fatalf("scanObject(%q) has a member it lacks", raw)
 	}
+	// lookup: every name in one walk, a missing one and a repeated one too.
+	names := []string{"no such member"}
+	for k := range want {
+		names = append(names, k, k)
+	}
+	vals, found := make([]json.RawMessage, len(names)), make([]bool, len(names))
+	got.lookup(names, vals, found)
+	for i, n := range names {
+		w, ok := want[n]
+		if found[i] != ok || !bytes.Equal(vals[i], w) {
+			t.Fatalf("scanObject(%q).lookup %q = %q, %v, want %q, %v", raw, n, vals[i], found[i], w, ok)
+		}
+	}
 }
 
 func checkScanArray(t *testing.T, raw []byte) {

@@ -98,7 +98,8 @@ func readListAnswer(a *answer) List {
 // top level of the body). A shape the contract does not name is a warning.
 func readList(path string, data json.RawMessage, paging []json.RawMessage, ws []Warning) (List, []Warning) {
 	var l List
-	var sources []object
+	var sourceBuf [1 + len(pagingSources{})]object
+	sources := sourceBuf[:0]
 	if items, ok := arrayItems(data); ok {
 		l.Items, l.ItemsAt = items, "data"
 	} else if obj, ok := objectFields(data); ok {
@@ -143,17 +144,20 @@ func readList(path string, data json.RawMessage, paging []json.RawMessage, ws []
 	var next string
 	hasMore := false
 	for _, src := range sources {
-		setInt(&l.Total, src, "total")
-		setInt(&l.Page, src, "current_page")
-		setInt(&l.LastPage, src, "last_page")
-		setInt(&l.PerPage, src, "per_page")
-		if s, ok := stringField(src, "next_page_url"); ok && s != "" && next == "" {
+		var v [len(pagingNames)]json.RawMessage
+		var has [len(pagingNames)]bool
+		src.lookup(pagingNames[:], v[:], has[:])
+		setInt(&l.Total, v[0], has[0])
+		setInt(&l.Page, v[1], has[1])
+		setInt(&l.LastPage, v[2], has[2])
+		setInt(&l.PerPage, v[3], has[3])
+		if s, ok := stringValue(v[4], has[4]); ok && s != "" && next == "" {
 			next = s
 		}
-		if s, ok := stringField(src, "next"); ok && s != "" && next == "" {
+		if s, ok := stringValue(v[5], has[5]); ok && s != "" && next == "" {
 			next = s // links.next of a Laravel resource collection
 		}
-		if b, ok := src.get("has_more"); ok && string(b) == "true" {
+		if has[6] && string(v[6]) == "true" {
 			hasMore = true
 		}
 	}
@@ -181,13 +185,17 @@ func readList(path string, data json.RawMessage, paging []json.RawMessage, ws []
 	return l, ws
 }
 
-func setInt(dst **int64, obj object, key string) {
+// pagingNames are the members readList reads from each paging source, in the
+// order of its lookup.
+var pagingNames = [...]string{"total", "current_page", "last_page", "per_page", "next_page_url", "next", "has_more"}
+
+func setInt(dst **int64, raw json.RawMessage, present bool) {
 	if *dst != nil {
 		return
 	}
 	// Not "if v, ok := ...; ok { *dst = &v }": v would be moved to the heap on
 	// every call, present or not.
-	v, ok := intField(obj, key)
+	v, ok := intValue(raw, present)
 	if ok {
 		p := new(int64)
 		*p = v
@@ -197,8 +205,12 @@ func setInt(dst **int64, obj object, key string) {
 
 // stringField reads a string field; ok is false when absent or another kind.
 func stringField(obj object, key string) (string, bool) {
-	raw, ok := obj.get(key)
-	if !ok || kindOf(raw) != KindString {
+	return stringValue(obj.get(key))
+}
+
+// stringValue reads a string value; ok is false when absent or another kind.
+func stringValue(raw json.RawMessage, present bool) (string, bool) {
+	if !present || kindOf(raw) != KindString {
 		return "", false
 	}
 	return unquote(raw)
@@ -228,8 +240,12 @@ func unquote(raw json.RawMessage) (string, bool) {
 
 // intField reads an integer given as a JSON number or as a string of digits.
 func intField(obj object, key string) (int64, bool) {
-	raw, ok := obj.get(key)
-	if !ok {
+	return intValue(obj.get(key))
+}
+
+// intValue reads an integer given as a JSON number or as a string of digits.
+func intValue(raw json.RawMessage, present bool) (int64, bool) {
+	if !present {
 		return 0, false
 	}
 	var s string
