@@ -9,7 +9,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-var wantNames = []string{"agent-api-keys", "agent-auth", "agent-profile", "agent-teams", "agent-tokens"}
+var wantNames = []string{"agent-api-keys", "agent-auth", "agent-billing", "agent-models", "agent-profile", "agent-subscriptions",
+	"agent-teams", "agent-tokens", "agent-usage", "agent-wallet"}
 
 func TestSchemaNames(t *testing.T) {
 	if got := Names(); !reflect.DeepEqual(got, wantNames) {

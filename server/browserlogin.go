@@ -30,6 +30,9 @@ func addBrowserLogin(d *tools.Deps, opts Options, creds tools.Credentials) {
 	}
 	if d.BrowserLogin == nil {
 		d.BrowserLoginUnavailable = notLocal
+		if opts.oauth {
+			d.BrowserLoginUnavailable = "with --oauth the person signs in with ModelsLab when the MCP client connects (its authorization), so no login through the tools is needed"
+		}
 	}
 }
 

@@ -20,6 +20,7 @@ func TestFullSchemasPublishedLeanOnesRegistered(t *testing.T) {
 	e := newEnv(t)
 	opts := e.opts()
 	opts.EnvToken = e.demoToken(t)
+	opts.Toolsets = []string{"all"} // every schema, issue 17's included
 
 	ms, err := newMCPServer(opts, &processCredentials{tok: opts.EnvToken}, false)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server/oauth"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 )
 
@@ -14,15 +15,25 @@ import (
 type processCredentials struct {
 	mu  sync.RWMutex
 	tok upstream.Token
+	// store, when set, holds the token instead of tok, shared with the other
+	// processes of the same sandbox (read at each call: one may have logged in).
+	store SessionStore
 }
 
 func (p *processCredentials) Token(context.Context) upstream.Token {
+	if p.store != nil {
+		return upstream.Token(p.store.SessionToken())
+	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	return p.tok
 }
 
 func (p *processCredentials) Adopt(_ context.Context, tok upstream.Token) bool {
+	if p.store != nil {
+		p.store.SetSessionToken(string(tok))
+		return true
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.tok = tok
@@ -37,6 +48,12 @@ func (p *processCredentials) AdoptLocal(ctx context.Context, tok upstream.Token)
 func (p *processCredentials) hasLocalUser() bool { return true }
 
 func (p *processCredentials) Drop(_ context.Context, tok upstream.Token) {
+	if p.store != nil {
+		if p.store.SessionToken() == string(tok) {
+			p.store.SetSessionToken("")
+		}
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.tok == tok { // a newer login may have replaced it meanwhile
@@ -54,9 +71,15 @@ type requestCredentials struct {
 	// MODELSLAB_AGENT_TOKEN, or what a browser login adopted. It stands in for
 	// a missing header.
 	local *processCredentials
+	// oauth, with --oauth, ends a request's grant when its ModelsLab token is
+	// logged out through a tool.
+	oauth *oauth.Server
 }
 
 func (r requestCredentials) Token(ctx context.Context) upstream.Token {
+	if g, ok := oauth.GrantFrom(ctx); ok {
+		return g.Token
+	}
 	if tok, ok := ctx.Value(tokenKey{}).(upstream.Token); ok && tok != "" {
 		return tok
 	}
@@ -82,6 +105,9 @@ func (r requestCredentials) hasLocalUser() bool { return r.local != nil }
 
 // Drop forgets the local token once it is revoked; a header's is the caller's.
 func (r requestCredentials) Drop(ctx context.Context, tok upstream.Token) {
+	if g, ok := oauth.GrantFrom(ctx); ok && g.Token == tok && r.oauth != nil {
+		r.oauth.RevokeGrant(ctx, g.ID) // logout through a tool ends the grant, not only its ModelsLab token
+	}
 	if r.local != nil {
 		r.local.Drop(ctx, tok)
 	}
@@ -91,6 +117,20 @@ func (r requestCredentials) Drop(ctx context.Context, tok upstream.Token) {
 // so the token is always the current request's.
 func withRequestToken(ctx context.Context, r *http.Request) context.Context {
 	if tok := tokenFromHeaders(r.Header); tok != "" {
+		return context.WithValue(ctx, tokenKey{}, tok)
+	}
+	return ctx
+}
+
+// withGrantOrAgentToken is the context function with --oauth: the grant that
+// oauth.Protect found for the request's access token, else X-Agent-Token. The
+// Authorization header is never read as a ModelsLab token: it carries only
+// this server's access tokens.
+func withGrantOrAgentToken(ctx context.Context, r *http.Request) context.Context {
+	if g, ok := oauth.GrantFrom(r.Context()); ok {
+		return oauth.WithGrant(ctx, g)
+	}
+	if tok := upstream.Token(strings.TrimSpace(r.Header.Get("X-Agent-Token"))); tok != "" {
 		return context.WithValue(ctx, tokenKey{}, tok)
 	}
 	return ctx

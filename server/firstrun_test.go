@@ -35,12 +35,16 @@ func TestPlainGETOfMCPIsAnsweredShort(t *testing.T) {
 		if resp.StatusCode != http.StatusNotAcceptable {
 			t.Errorf("GET /mcp, Accept %q: HTTP %d, want 406", accept, resp.StatusCode)
 		}
-		for _, want := range []string{"POST", "Accept: text/event-stream", "/healthz"} {
+		for _, want := range []string{"POST", "Accept: text/event-stream", "the server is up", "MCP client", `"method":"tools/list"`} {
 			if !strings.Contains(body.String(), want) {
 				t.Errorf("GET /mcp, Accept %q: body %q lacks %q", accept, body.String(), want)
 			}
 		}
-		if body.Len() > 400 {
+		// Its own answer proves the server is up (issue 21): no asking.
+		if strings.Contains(body.String(), "?") {
+			t.Errorf("GET /mcp, Accept %q: body asks a question: %q", accept, body.String())
+		}
+		if body.Len() > 450 {
 			t.Errorf("answer is %d bytes, want a short one", body.Len())
 		}
 	}
@@ -229,12 +233,60 @@ func TestInstructionsFollowTheConfiguration(t *testing.T) {
 	} {
 		opts := e.opts()
 		tc.opts(&opts)
-		got := instructionsFor(opts)
+		got := instructionsFor(opts, false)
 		if strings.Contains(got, `"login" (email, password)`) != tc.login {
 			t.Errorf("%+v: login named = %v, want %v:\n%s", opts, !tc.login, tc.login, got)
 		}
 		if strings.Contains(got, OutboxURI) != tc.sandboxed {
 			t.Errorf("%+v: outbox named = %v:\n%s", opts, !tc.sandboxed, got)
 		}
+	}
+}
+
+// An unknown tool name gets a tool error like an unknown action does: the
+// nearest published name, the list, and for one of ours held back, why; the
+// fallback that answers it is never listed (issue 21).
+func TestUnknownToolGetsASuggestion(t *testing.T) {
+	e := newEnv(t)
+	opts := e.opts()
+	srv := httpServer(t, opts, HTTPOptions{}, true)
+	clients := map[string]*client.Client{"stdio": stdioClient(t, opts)}
+	for _, era := range []string{"2025-11-25", "2026-07-28"} {
+		c, err := client.NewStreamableHttpClient(srv.URL + "/mcp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if err := c.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		req := mcp.InitializeRequest{}
+		req.Params.ProtocolVersion = era
+		req.Params.ClientInfo = mcp.Implementation{Name: "server-test", Version: "1"}
+		if _, err := c.Initialize(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+		clients["http "+era] = c
+	}
+	for name, c := range clients {
+		r := call(t, c, "agent-token", map[string]any{"action": "list"})
+		if !r.isError || r.errKind() != "unknown_tool" || !strings.Contains(r.text, `unknown tool "agent-token"; did you mean agent-tokens?`) ||
+			!strings.Contains(r.text, "agent-auth, agent-tokens, agent-profile, agent-api-keys, agent-teams") {
+			t.Errorf("%s: %+v", name, r)
+		}
+		for _, tool := range listTools(t, c) {
+			if tool.Name == unknownToolName {
+				t.Errorf("%s: the fallback is listed", name)
+			}
+		}
+		// A published tool still works after the fallback was used.
+		if r := call(t, c, "agent-auth", map[string]any{"action": "logut"}); r.errKind() != "invalid_input" {
+			t.Errorf("%s: a known tool was routed away: %+v", name, r)
+		}
+	}
+	opts.ReadOnly = true
+	r := call(t, stdioClient(t, opts), "agent-auth", map[string]any{"action": "login"})
+	if !r.isError || !strings.Contains(r.text, "agent-auth is not published by this server: the server runs in read-only mode") {
+		t.Errorf("read-only agent-auth: %s", r.text)
 	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -18,6 +20,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server/oauth"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools/browserlogin"
 )
 
@@ -58,6 +61,23 @@ type HTTPOptions struct {
 	// Mounts are extra handlers by path pattern, behind the same guards (the
 	// sandbox's REST API and outbox in --sandbox mode).
 	Mounts map[string]http.Handler
+	// OAuth, when set (--oauth), makes the server its own OAuth 2.1
+	// authorization server and guards /mcp as a resource server; nil builds
+	// nothing of it.
+	OAuth *OAuthOptions
+}
+
+// OAuthOptions configure --oauth (package oauth). The sealing key is
+// SessionSecret; an empty one is random per process (one replica only).
+type OAuthOptions struct {
+	// PublicURL is scheme://host[:port] as clients reach the server; empty:
+	// http://<the request's Host>.
+	PublicURL string
+	// Store is the shared state of replicas (Redis/Valkey); nil: in memory.
+	Store oauth.Store
+	// AllowInsecureClientMetadata lets Client ID Metadata Documents come over
+	// http from loopback or private addresses (tests only).
+	AllowInsecureClientMetadata bool
 }
 
 // HTTPServer is the streamable HTTP transport: /mcp, /healthz and /readyz.
@@ -101,8 +121,18 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 		return nil, err
 	}
 	creds := requestCredentials{}
-	if loopbackOnly {
+	if loopbackOnly && hopts.OAuth == nil {
+		// With --oauth every request carries a grant or X-Agent-Token: no
+		// process token stands in for a missing one.
 		creds.local = &processCredentials{tok: opts.EnvToken}
+	}
+	var as *oauth.Server
+	if hopts.OAuth != nil {
+		if as, err = newOAuth(opts, hopts, trusted); err != nil {
+			return nil, err
+		}
+		creds.oauth = as
+		opts.oauth = true
 	}
 	if len(opts.StateKey) == 0 {
 		opts.StateKey = hopts.SessionSecret // replicas then accept each other's confirmation states
@@ -125,11 +155,15 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 		s.sessions.onEvict, s.sessions.onFull = opts.Metrics.sessionEvicted, opts.Metrics.sessionsFull
 		ids.forget = s.sessions.forget
 	}
+	contextFunc := withRequestToken
+	if as != nil {
+		contextFunc = withGrantOrAgentToken
+	}
 	s.mcp = mcpserver.NewStreamableHTTPServer(ms,
 		mcpserver.WithSessionIdManager(ids),
 		// mcp-go keeps a little state per session; abandoned ones are swept.
 		mcpserver.WithSessionIdleTTL(15*time.Minute),
-		mcpserver.WithHTTPContextFunc(withRequestToken),
+		mcpserver.WithHTTPContextFunc(contextFunc),
 		// Our originGuard checks Host for every connection, with the allow-lists;
 		// mcp-go's check (loopback connections only) would refuse allowed hosts.
 		mcpserver.WithDisableLocalhostProtection(true),
@@ -139,6 +173,9 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 	if s.sessions != nil {
 		mcpHandler = s.sessions.wrap(mcpHandler)
 	}
+	if as != nil {
+		mcpHandler = as.Protect(mcpHandler)
+	}
 	if hopts.RateLimit > 0 {
 		mcpHandler = newAddrLimiter(hopts.RateLimit, hopts.RateBurst, trusted).wrap(mcpHandler, opts.Metrics.rateLimited)
 	}
@@ -146,6 +183,13 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 	mux.Handle("/mcp", mcpHandler)
 	for pattern, h := range hopts.Mounts {
 		mux.Handle(pattern, h)
+	}
+	if as != nil {
+		as.Routes(mux)
+		if opts.SiteURL == "" && opts.Site != nil {
+			// Sandbox: the sandbox plays ModelsLab's site on this port.
+			mux.Handle(browserlogin.AuthorizePath, opts.Site)
+		}
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -160,8 +204,35 @@ func NewHTTP(opts Options, hopts HTTPOptions, loopbackOnly bool) (*HTTPServer, e
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	if as != nil {
+		guard.crossOrigin = oauth.CrossOrigin
+	}
 	s.handler = s.closeWhileDraining(guard.wrap(mux))
 	return s, nil
+}
+
+// newOAuth builds the authorization server for --oauth.
+func newOAuth(opts Options, hopts HTTPOptions, trusted []netip.Prefix) (*oauth.Server, error) {
+	o := hopts.OAuth
+	secret := hopts.SessionSecret
+	if len(secret) == 0 {
+		// One replica, tokens valid until the process ends.
+		secret = make([]byte, 32)
+		_, _ = rand.Read(secret)
+	}
+	cfg := oauth.Config{PublicURL: o.PublicURL, Secret: secret, Client: opts.Client, Store: o.Store,
+		AllowInsecureClientMetadata: o.AllowInsecureClientMetadata, Logger: opts.Logger,
+		// The login form's rate limit counts per client, as --rate-limit does.
+		ClientIP: func(r *http.Request) string { return (&addrLimiter{trusted: trusted}).clientAddr(r).String() }}
+	switch {
+	case opts.SiteURL != "":
+		cfg.SiteURL = opts.SiteURL
+	case opts.Site != nil:
+		cfg.SiteSelf = true
+	case opts.Client != nil:
+		cfg.SiteURL = siteOf(opts.Client.BaseURL())
+	}
+	return oauth.New(cfg)
 }
 
 // Handler returns the whole HTTP handler, guards included.
@@ -216,10 +287,12 @@ func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
 func streamGETOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && !acceptsEventStream(r.Header.Values("Accept")) {
-			http.Error(w, "406 Not Acceptable: this is an MCP streamable HTTP endpoint. Send JSON-RPC with POST "+
-				"(Content-Type: application/json, Accept: application/json, text/event-stream); "+
-				"a GET opens the server's event stream and needs Accept: text/event-stream. "+
-				"Is the server up? GET /healthz.", http.StatusNotAcceptable)
+			// This answer proves the server is up: it says how to talk to it.
+			http.Error(w, "406 Not Acceptable: this is an MCP streamable HTTP endpoint, and the server is up. "+
+				"Talk to it with an MCP client (the MCP Inspector, Claude, VS Code, Cursor), or send JSON-RPC with POST "+
+				"(Content-Type: application/json, Accept: application/json, text/event-stream), "+
+				`e.g. {"jsonrpc":"2.0","id":1,"method":"tools/list"}. `+
+				"A GET opens the server's event stream and needs Accept: text/event-stream.", http.StatusNotAcceptable)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -271,6 +344,8 @@ func (s *HTTPServer) limitBody(next http.Handler) http.Handler {
 type originGuard struct {
 	origins map[string]bool // scheme://host[:port], lower case
 	hosts   map[string]bool // host without port, lower case
+	// crossOrigin, when set, names paths any Origin may call (--oauth).
+	crossOrigin func(path string) bool
 }
 
 func newOriginGuard(origins, hosts []string) (*originGuard, error) {
@@ -332,7 +407,7 @@ func (g *originGuard) wrap(next http.Handler) http.Handler {
 			http.Error(w, "forbidden: Host not allowed (see --allowed-hosts)", http.StatusForbidden)
 			return
 		}
-		if o := r.Header.Get("Origin"); o != "" && !g.originAllowed(o) {
+		if o := r.Header.Get("Origin"); o != "" && !g.originAllowed(o) && (g.crossOrigin == nil || !g.crossOrigin(r.URL.Path)) {
 			http.Error(w, "forbidden: Origin not allowed (see --allowed-origins)", http.StatusForbidden)
 			return
 		}

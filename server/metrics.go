@@ -57,6 +57,9 @@ const Unknown = "unknown"
 var outcomes = map[string]bool{
 	"ok": true, "panic": true, "invalid_input": true, "not_logged_in": true, "upstream": true,
 	"network": true, "timeout": true, "cancelled": true, "bad_response": true, "internal": true,
+	// Confirmations and money (issues 11 and 17).
+	"not_available": true, "not_confirmed": true, "confirmation_asked": true, "input_required": true,
+	"card_number": true, "over_ceiling": true,
 }
 
 var methods = map[string]bool{"GET": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true}

@@ -313,3 +313,26 @@ func TestMetricsInFlight(t *testing.T) {
 		t.Errorf("in flight after the call = %v, want 0", got)
 	}
 }
+
+// Issue 17's tools, actions, outcomes and routes are label values of their own.
+func TestMetricsLabelsOfTheAccountTools(t *testing.T) {
+	m := NewMetrics("v", "c")
+	m.observeCall("agent-wallet", "fund", "over_ceiling", 0)
+	m.observeCall("agent-billing", "payment-link", "card_number", 0)
+	m.observeCall("agent-subscriptions", "confirm-checkout", "not_confirmed", 0)
+	m.ObserveUpstream(upstream.Attempt{Method: "GET", Route: "/billing/invoices/{id}", Status: 200})
+	e := &metricsEnv{m: m}
+	for _, ck := range []struct {
+		name   string
+		labels map[string]string
+	}{
+		{"modelslab_mcp_tool_calls_total", map[string]string{"tool": "agent-wallet", "action": "fund", "outcome": "over_ceiling"}},
+		{"modelslab_mcp_tool_calls_total", map[string]string{"tool": "agent-billing", "action": "payment-link", "outcome": "card_number"}},
+		{"modelslab_mcp_tool_calls_total", map[string]string{"tool": "agent-subscriptions", "action": "confirm-checkout", "outcome": "not_confirmed"}},
+		{"modelslab_mcp_upstream_requests_total", map[string]string{"method": "GET", "route": "/billing/invoices/{id}", "status_class": "2xx"}},
+	} {
+		if got := e.value(t, ck.name, ck.labels); got != 1 {
+			t.Errorf("%s%v = %v, want 1", ck.name, ck.labels, got)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
+	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/server/oauth"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/tools/browserlogin"
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
@@ -34,9 +35,15 @@ type Options struct {
 	Metrics *Metrics
 	// ReadOnly publishes and accepts only actions that change nothing.
 	ReadOnly bool
-	// Toolsets limits the published tools; empty means all.
+	// Toolsets limits the published tools: toolset names, "default" (the five
+	// account toolsets, also what empty means) or "all" (all ten).
 	Toolsets []string
-	// RevealTokens returns bearer tokens whole over stdio (HTTP always does).
+	// MaxCharge is --max-charge: the largest single charge in USD; 0 means
+	// tools.DefaultMaxCharge.
+	MaxCharge float64
+	// RevealTokens returns bearer tokens and the default API key whole. Over
+	// HTTP without OAuth a new token is whole regardless (the caller must send
+	// it back); with OAuth it is always masked.
 	RevealTokens bool
 	// EnvToken is MODELSLAB_AGENT_TOKEN: the starting token over stdio, and the
 	// fallback over HTTP when the server listens on loopback only.
@@ -61,23 +68,49 @@ type Options struct {
 	// pending login when it drains).
 	browserLogin *browserlogin.Manager
 
+	// oauth says HTTP runs with --oauth (set by NewHTTP).
+	oauth bool
+
 	// Outbox, set in sandbox mode only, publishes the sandbox's outbox as MCP
 	// resources (OutboxURI).
 	Outbox Outbox
+	// SessionStore, set for a sandbox with a state file, keeps the stdio
+	// session's token there, so that the next process continues the session
+	// (clients such as the Inspector's CLI start one per call). Never for a
+	// real control plane: a real token is never written to disk.
+	SessionStore SessionStore
+}
+
+// SessionStore keeps the one stdio session's token beyond the process.
+type SessionStore interface {
+	SessionToken() string
+	SetSessionToken(tok string)
 }
 
 const instructions = `This server manages a ModelsLab account through the Agent Control Plane.
-Authenticate first: agent-auth action "browser-login" (the person logs in on the ModelsLab page; no password in the chat) or "login" (email, password) — the session then uses the new token for every other tool.
+%s
 A new account needs agent-auth "signup", then "verify-email" with the code from the email.
 Every tool takes an "action" parameter; each action's other parameters are listed in the tool's schema.
 Errors say what went wrong and the next step; nothing is sent to ModelsLab when the input is invalid.`
 
+// How authentication works, per transport: what the instructions promise
+// must hold there.
+const (
+	authStdio = `Authenticate first: agent-auth action "browser-login" (the person logs in on the ModelsLab page; no password in the chat) or "login" (email, password) — the session then uses the new token for every other tool.`
+	authHTTP  = `Over HTTP this server remembers no credential between requests: each request must carry a ModelsLab token in the Authorization: Bearer (or X-Agent-Token) header, which the MCP client sets. agent-auth "login" returns the token whole for the client to send back in that header; the model cannot make the client do it, so a client that connects by URL only needs a server started with --oauth.`
+	authOAuth = `Authorization is OAuth: the MCP client signed the person in with ModelsLab in the browser, and every call uses that grant; no login through the tools is needed. agent-auth "logout" ends the grant (the client then authorizes again).`
+)
+
 // newMCPServer builds the mcp-go server with the published tools.
 func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpserver.MCPServer, error) {
-	reveal := opts.RevealTokens || overHTTP // over HTTP the caller must send the token back
+	sets, err := tools.ExpandToolsets(opts.Toolsets)
+	if err != nil {
+		return nil, err
+	}
+	opts.Toolsets = sets
 	deps := tools.Deps{
-		Client: opts.Client, Creds: creds, RevealTokens: reveal, HTTP: overHTTP, Logger: opts.Logger,
-		ObserveCall: opts.Metrics.callObserver(),
+		Client: opts.Client, Creds: creds, RevealTokens: opts.RevealTokens, HTTP: overHTTP, OAuth: opts.oauth, Logger: opts.Logger,
+		ObserveCall: opts.Metrics.callObserver(), MaxCharge: opts.MaxCharge,
 	}
 	addBrowserLogin(&deps, opts, creds)
 	if opts.Outbox != nil {
@@ -93,7 +126,7 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 	}
 	sopts := []mcpserver.ServerOption{
 		mcpserver.WithToolCapabilities(false),
-		mcpserver.WithInstructions(instructionsFor(opts)),
+		mcpserver.WithInstructions(instructionsFor(opts, overHTTP)),
 		// Our handlers turn panics into tool results; this catches the rest of mcp-go's path.
 		mcpserver.WithRecovery(),
 	}
@@ -106,8 +139,12 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 	if debugEnabled(opts.Logger) {
 		sopts = append(sopts, mcpserver.WithLogger(slog.New(zerolog.NewSlogHandler(opts.Logger))))
 	}
+	if opts.oauth {
+		hooks.AddAfterCallTool(stepUpOnInsufficientScope)
+	}
 	lean := leanCallSchemas(ts)
 	hooks.AddAfterListTools(lean.publish)
+	ts = append(ts, unknownTools(ts, hooks, tools.Filter{ReadOnly: opts.ReadOnly, Toolsets: opts.Toolsets}))
 	sopts = append(sopts, mcpserver.WithHooks(hooks))
 	s := mcpserver.NewMCPServer(Name, opts.Version, sopts...)
 	s.AddTools(ts...)
@@ -120,13 +157,34 @@ func newMCPServer(opts Options, creds tools.Credentials, overHTTP bool) (*mcpser
 // instructionsFor adapts the instructions to what is published: without
 // agent-auth's writes there is no login to point to, and in sandbox mode the
 // outbox is where the emails are.
-func instructionsFor(opts Options) string {
-	out := instructions
-	if opts.ReadOnly || (len(opts.Toolsets) > 0 && !slices.Contains(opts.Toolsets, "auth")) {
+func instructionsFor(opts Options, overHTTP bool) string {
+	if sets, err := tools.ExpandToolsets(opts.Toolsets); err == nil {
+		opts.Toolsets = sets
+	}
+	auth := authStdio
+	switch {
+	case opts.oauth:
+		auth = authOAuth
+	case overHTTP:
+		auth = authHTTP
+	}
+	out := fmt.Sprintf(instructions, auth)
+	if opts.ReadOnly || !slices.Contains(opts.Toolsets, "auth") {
 		out = `This server manages a ModelsLab account through the Agent Control Plane.
-It does not publish agent-auth login here (read-only mode or toolsets): calls use the token the server was started with (MODELSLAB_AGENT_TOKEN) or, over HTTP, the request's Authorization header.
+It does not publish agent-auth login here (read-only mode or toolsets): %s
 Every tool takes an "action" parameter; each action's other parameters are listed in the tool's schema.
 Errors say what went wrong and the next step; nothing is sent to ModelsLab when the input is invalid.`
+		from := "calls use the token the server was started with (MODELSLAB_AGENT_TOKEN)."
+		switch {
+		case opts.oauth:
+			from = "calls use the MCP client's OAuth authorization (the person signed in with ModelsLab in the browser), or a ModelsLab token in the X-Agent-Token header."
+		case overHTTP:
+			from = "calls use the ModelsLab token in each request's Authorization: Bearer (or X-Agent-Token) header."
+		}
+		out = fmt.Sprintf(out, from)
+	}
+	if slices.Contains(opts.Toolsets, "billing") || slices.Contains(opts.Toolsets, "wallet") || slices.Contains(opts.Toolsets, "subscriptions") {
+		out += "\nActions that move money ask the person first where the client can ask, are refused above the server's --max-charge, and never take card numbers: a person pays on a Stripe Checkout page (fund or create without payment_method_id, or a payment link)."
 	}
 	if opts.Outbox != nil {
 		out += "\nSANDBOX MODE (offline, made-up data): emails are not sent; the results of signup, resend-verification, forgot-password and team invitations carry the code in a note, and the resource " +
@@ -179,6 +237,63 @@ func (p publishedSchemas) publish(_ context.Context, _ any, _ *mcp.ListToolsRequ
 		if raw, ok := p[res.Tools[i].Name]; ok {
 			res.Tools[i].RawInputSchema = raw
 		}
+	}
+}
+
+// stepUpOnInsufficientScope (--oauth) asks for the 403 step-up challenge
+// when a call failed because the grant lacks a ModelsLab scope.
+func stepUpOnInsufficientScope(ctx context.Context, _ any, _ *mcp.CallToolRequest, result any) {
+	res, ok := result.(*mcp.CallToolResult)
+	if !ok || res == nil || !res.IsError || res.StructuredContent == nil {
+		return
+	}
+	raw, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		return
+	}
+	var body struct {
+		Error struct {
+			Code          string `json:"code"`
+			RequiredScope string `json:"required_scope"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(raw, &body) == nil && body.Error.Code == "insufficient_scope" {
+		oauth.RequireScope(ctx, body.Error.RequiredScope)
+	}
+}
+
+// unknownToolName is a tool registered but never listed: a tools/call of a
+// name this server does not publish is sent to it, so that the caller gets a
+// tool error with the nearest name and the list, as for an unknown action,
+// instead of mcp-go's bare "tool not found" (whose message a hook cannot
+// change). The MCP spec allows either; a tool error is what the model reads.
+const unknownToolName = "modelslab-agents-mcp/unknown-tool"
+
+// unknownTools returns the fallback tool and hooks the routing to it.
+func unknownTools(ts []mcpserver.ServerTool, hooks *mcpserver.Hooks, f tools.Filter) mcpserver.ServerTool {
+	names := make([]string, 0, len(ts))
+	known := map[string]bool{}
+	for _, t := range ts {
+		names = append(names, t.Tool.Name)
+		known[t.Tool.Name] = true
+	}
+	hooks.AddBeforeCallTool(func(_ context.Context, _ any, req *mcp.CallToolRequest) {
+		if !known[req.Params.Name] {
+			req.Params.Arguments = map[string]any{"name": req.Params.Name}
+			req.Params.Name = unknownToolName
+		}
+	})
+	hooks.AddAfterListTools(func(_ context.Context, _ any, _ *mcp.ListToolsRequest, res *mcp.ListToolsResult) {
+		if res != nil {
+			res.Tools = slices.DeleteFunc(res.Tools, func(t mcp.Tool) bool { return t.Name == unknownToolName })
+		}
+	})
+	return mcpserver.ServerTool{
+		Tool: mcp.Tool{Name: unknownToolName, RawInputSchema: callSchema},
+		Handler: func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			name, _ := req.GetArguments()["name"].(string)
+			return tools.UnknownTool(name, names, f), nil
+		},
 	}
 }
 

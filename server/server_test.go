@@ -424,24 +424,50 @@ func TestToolsets(t *testing.T) {
 	if !slices.Equal(names, []string{"agent-api-keys", "agent-profile"}) {
 		t.Errorf("toolsets profile,api-keys published %v", names)
 	}
-	opts.Toolsets = []string{"billing"}
-	if _, err := NewHTTP(opts, HTTPOptions{}, true); err == nil || !strings.Contains(err.Error(), "billing") {
+	opts.Toolsets = []string{"money"}
+	if _, err := NewHTTP(opts, HTTPOptions{}, true); err == nil || !strings.Contains(err.Error(), "money") {
 		t.Errorf("unknown toolset: %v", err)
+	}
+	for sets, want := range map[string]int{"": 5, "default": 5, "all": 10, "default,wallet": 6, "wallet,billing": 2} {
+		opts.Toolsets = strings.Split(sets, ",")
+		if sets == "" {
+			opts.Toolsets = nil
+		}
+		if n := len(listTools(t, stdioClient(t, opts))); n != want {
+			t.Errorf("toolsets %q published %d tools, want %d", sets, n, want)
+		}
 	}
 }
 
 // TestToolsListSnapshot pins what clients see. Regenerate with UPDATE_SNAPSHOTS=1;
-// a missing snapshot fails (in CI too) instead of being written.
+// a missing snapshot fails (in CI too) instead of being written. The default
+// toolsets' snapshot is the five account tools, unchanged by issue 17.
 func TestToolsListSnapshot(t *testing.T) {
 	e := newEnv(t)
-	tools := listTools(t, stdioClient(t, e.opts()))
+	snapshotTools(t, e.opts(), "tools_list.snap.json")
+}
+
+// TestToolsListSnapshotAll pins tools/list with --toolsets all: the ten tools.
+func TestToolsListSnapshotAll(t *testing.T) {
+	e := newEnv(t)
+	opts := e.opts()
+	opts.Toolsets = []string{"all"}
+	tools := snapshotTools(t, opts, "tools_list_all.snap.json")
+	if len(tools) != 10 {
+		t.Errorf("--toolsets all lists %d tools", len(tools))
+	}
+}
+
+func snapshotTools(t *testing.T, opts Options, name string) []mcp.Tool {
+	t.Helper()
+	tools := listTools(t, stdioClient(t, opts))
 	slices.SortFunc(tools, func(a, b mcp.Tool) int { return strings.Compare(a.Name, b.Name) })
 	got, err := json.MarshalIndent(tools, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	path := filepath.Join("testdata", "tools_list.snap.json")
+	path := filepath.Join("testdata", name)
 	want, err := os.ReadFile(path)
 	switch {
 	case os.Getenv("UPDATE_SNAPSHOTS") != "":
@@ -451,7 +477,7 @@ func TestToolsListSnapshot(t *testing.T) {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return
+		return tools
 	case err != nil:
 		t.Fatalf("snapshot %s missing: run UPDATE_SNAPSHOTS=1 go test ./server and commit it", path)
 	}
@@ -467,4 +493,5 @@ func TestToolsListSnapshot(t *testing.T) {
 			t.Errorf("%s has no description", tool.Name)
 		}
 	}
+	return tools
 }

@@ -20,6 +20,9 @@ type StdioServer struct {
 // NewStdio builds the stdio transport for one local user.
 func NewStdio(opts Options) (*StdioServer, error) {
 	creds := &processCredentials{tok: opts.EnvToken}
+	if opts.EnvToken == "" {
+		creds.store = opts.SessionStore // MODELSLAB_AGENT_TOKEN, when set, is where each process starts
+	}
 	s, err := newMCPServer(opts, creds, false)
 	if err != nil {
 		return nil, err

@@ -71,9 +71,10 @@ func authRefresh(ctx context.Context, c *call) (*outcome, error) {
 	out, err := c.session(c.client.Refresh(ctx, c.token, upstream.RefreshRequest{
 		TokenExpiry: c.args.String("token_expiry"), DeviceName: c.args.String("device_name"),
 	}))
-	if err == nil && !c.deps.HTTP {
+	if err == nil && (!c.deps.HTTP || c.deps.OAuth) {
 		// A 2xx proves refresh revoked the old token upstream, whether or not
-		// its answer carried a new one the server could read.
+		// its answer carried a new one the server could read. With OAuth the
+		// old token was the grant's: the grant ends with it.
 		c.deps.Creds.Drop(ctx, old)
 	}
 	return out, err
@@ -126,11 +127,24 @@ func (c *call) session(res *upstream.Result[upstream.Session], err error) (*outc
 		return out, nil
 	}
 	adopted := c.deps.Creds.Adopt(c.ctx, upstream.Token(tok))
-	c.maskSecrets(out, "access_token", "token", "api_key")
-	if adopted {
+	switch {
+	case adopted:
+		c.maskSecrets(out, "access_token", "token", "api_key")
 		out.notes = append(out.notes, "This server now uses the new token for every following call of this session; no need to pass it anywhere.")
-	} else {
-		out.notes = append(out.notes, "This server remembers no credential between requests: send "+res.Data.TokenField+" as `Authorization: Bearer <token>` on later requests.")
+	case c.deps.OAuth:
+		// The client's grant authenticates this session; a ModelsLab token in
+		// the model's context would only be a secret to leak.
+		out.data, _ = maskFields(out.data, "access_token", "token", "api_key")
+		out.notes = append(out.notes, "This server uses OAuth: the following calls keep using the MCP client's authorization, not this new token, "+
+			"which is shown masked and is not used by this session (revoke it with agent-tokens if it is not wanted).")
+	default:
+		// Over HTTP without OAuth the caller must send the token back, so it is
+		// whole; the default API key is not needed for that and stays masked.
+		c.maskSecrets(out, "api_key")
+		out.notes = append(out.notes, "This server remembers no credential between requests: the MCP client must send "+res.Data.TokenField+
+			" back as `Authorization: Bearer <token>` (or `X-Agent-Token`) on every later request. A client that cannot set headers "+
+			"(one that only connects by URL) cannot use it: connect such a client to a server started with --oauth, where the person signs in "+
+			"in the browser and no token passes through the model.")
 	}
 	return out, nil
 }

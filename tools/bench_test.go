@@ -212,3 +212,19 @@ func BenchmarkToolCallSandbox(b *testing.B) {
 	s.AddTools(ts...)
 	benchLoop(b, benchClient(b, s))
 }
+
+// BenchmarkBuild is the start-up cost of the tools: the default toolsets
+// declare, parse and validate only the five account tools; all ten add what
+// the five schemas need (issue 17).
+func BenchmarkBuild(b *testing.B) {
+	for _, sets := range []string{"default", "all"} {
+		b.Run(sets, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := tools.Build(tools.Deps{}, tools.Filter{Toolsets: []string{sets}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

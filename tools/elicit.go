@@ -139,7 +139,12 @@ func (e *notConfirmed) Error() string {
 // returns nil to go ahead, or the result to answer now: the question (an
 // input request) or, after a decline, why nothing happened.
 func (t *tool) confirmStep(ctx context.Context, c *call, spec ActionSpec, req mcp.CallToolRequest, rawArgs map[string]any) (*mcp.CallToolResult, error) {
-	if spec.Confirm == nil || t.deps.Confirm == ConfirmNever {
+	// Money is confirmed whatever --confirm-destructive says: it is the one
+	// thing the person must see before it happens.
+	if spec.Confirm == nil || (t.deps.Confirm == ConfirmNever && spec.Money == nil) {
+		return nil, nil
+	}
+	if spec.Money != nil && spec.Money.skipConfirm != nil && spec.Money.skipConfirm(c) {
 		return nil, nil
 	}
 	if form, _ := elicitModes(ctx); !form {

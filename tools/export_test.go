@@ -9,3 +9,11 @@ func SetBrowserWait(d time.Duration) (restore func()) {
 	browserWait = d
 	return func() { browserWait = old }
 }
+
+// SetCheckoutPoll shortens how often and how long a Checkout is polled; it
+// returns the function that restores both.
+func SetCheckoutPoll(every, atMost time.Duration) (restore func()) {
+	oldEvery, oldWait := checkoutPoll, checkoutWait
+	checkoutPoll, checkoutWait = every, atMost
+	return func() { checkoutPoll, checkoutWait = oldEvery, oldWait }
+}

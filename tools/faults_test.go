@@ -74,6 +74,12 @@ var faultValidArgs = map[string]map[string]map[string]any{
 	},
 }
 
+func init() {
+	for tool, acts := range tools.I17ValidArgs {
+		faultValidArgs[tool] = acts
+	}
+}
+
 // faultArgs returns a fresh copy of an action's valid arguments, action included.
 func faultArgs(tool, action string) map[string]any {
 	out := map[string]any{"action": action}
@@ -284,7 +290,7 @@ func newFaultServer(t *testing.T, timeout time.Duration) *faultServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts, err := tools.Build(tools.Deps{Client: cl, Creds: staticCreds(faultToken), HTTP: true, RevealTokens: true}, tools.Filter{})
+	ts, err := tools.Build(tools.Deps{Client: cl, Creds: staticCreds(faultToken), HTTP: true, RevealTokens: true}, tools.Filter{Toolsets: []string{tools.ToolsetsAll}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,3 +112,9 @@ func nearestNames(input string, candidates []string) []string {
 	}
 	return best
 }
+
+// Suggest is nearestNames for the rest of the program (the command line's
+// "did you mean --sandbox?"), so there is one idea of "near" everywhere.
+func Suggest(input string, candidates []string) []string {
+	return nearestNames(input, candidates)
+}

@@ -38,7 +38,7 @@ func toolsTable(t *testing.T) string {
 			t.Fatal(err)
 		}
 		fmt.Fprintf(&b, "\n#### `%s` (toolset `%s`)\n\n", spec.Name, spec.Toolset)
-		b.WriteString("| action | required | optional | changes nothing |\n|---|---|---|---|\n")
+		b.WriteString("| action | required | optional | changes nothing | moves money | ours |\n|---|---|---|---|---|---|\n")
 		for _, a := range spec.Actions {
 			opt := codeList(a.Optional)
 			if a.AtLeastOne {
@@ -48,7 +48,17 @@ func toolsTable(t *testing.T) string {
 			if a.ReadOnly {
 				ro = "yes"
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", a.Name, codeList(a.Required), opt, ro)
+			money, ours := "", ""
+			switch {
+			case a.Money != nil && a.Confirm != nil:
+				money = "**yes**: asks the person first"
+			case a.Money != nil:
+				money = "**yes**: the person pays on Stripe's page"
+			}
+			if a.Ours {
+				ours = "yes"
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", a.Name, codeList(a.Required), opt, ro, money, ours)
 		}
 		b.WriteString("\n| parameter | type | description |\n|---|---|---|\n")
 		for _, name := range paramOrder(spec) {
@@ -71,7 +81,15 @@ func firstSentence(desc string) string {
 		}
 	}
 	if len(desc) > maxParamDoc {
-		return desc[:maxParamDoc] + "…"
+		// Cut between words, after the last clause that fits when there is
+		// one (issue 21: the scopes cell ended in "(Mode…").
+		cut := desc[:maxParamDoc]
+		if i := strings.LastIndex(cut, ", "); i > maxParamDoc/2 {
+			cut = cut[:i]
+		} else if i := strings.LastIndexByte(cut, ' '); i > 0 {
+			cut = cut[:i]
+		}
+		return strings.TrimRight(cut, " ,;:(") + " …"
 	}
 	return desc
 }
@@ -120,4 +138,34 @@ func TestReadmeToolsTableInSync(t *testing.T) {
 		return
 	}
 	t.Errorf("the tools table in README.md is stale: run UPDATE_README=1 go test ./tools and commit it")
+}
+
+// No table cell is cut inside a word.
+func TestToolsTableCutsBetweenWords(t *testing.T) {
+	cut := 0
+	for _, spec := range tools.Specs() {
+		raw, _ := schemas.Tool(spec.Name)
+		var s struct {
+			Properties map[string]struct {
+				Description string `json:"description"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal(raw, &s); err != nil {
+			t.Fatal(err)
+		}
+		for name, p := range s.Properties {
+			got := firstSentence(p.Description)
+			kept, ok := strings.CutSuffix(got, " …")
+			if !ok {
+				continue
+			}
+			cut++
+			if next := p.Description[len(kept):]; !strings.HasPrefix(p.Description, kept) || (next[0] != ' ' && next[0] != ',' && next[0] != ';') {
+				t.Errorf("%s %s: %q is cut inside a word of %q", spec.Name, name, got, p.Description)
+			}
+		}
+	}
+	if cut == 0 {
+		t.Error("no description is long enough to be cut: the test checks nothing")
+	}
 }

@@ -18,12 +18,16 @@ import (
 // successBody is the structured content of a successful call; the text block
 // carries the same JSON for clients that only read text.
 type successBody struct {
-	Action    string             `json:"action"`
-	Data      json.RawMessage    `json:"data"`
-	List      *listInfo          `json:"list,omitempty"`
-	RequestID string             `json:"request_id,omitempty"`
-	Notes     []string           `json:"notes,omitempty"`
-	Warnings  []upstream.Warning `json:"warnings,omitempty"`
+	Action    string          `json:"action"`
+	Data      json.RawMessage `json:"data"`
+	List      *listInfo       `json:"list,omitempty"`
+	RequestID string          `json:"request_id,omitempty"`
+	Notes     []string        `json:"notes,omitempty"`
+	// Money answers (issue 17).
+	Done           *bool              `json:"done,omitempty"`
+	IdempotencyKey string             `json:"idempotency_key,omitempty"`
+	Replay         bool               `json:"replay,omitempty"`
+	Warnings       []upstream.Warning `json:"warnings,omitempty"`
 }
 
 func successResult(action string, out *outcome) *mcp.CallToolResult {
@@ -32,6 +36,9 @@ func successResult(action string, out *outcome) *mcp.CallToolResult {
 		data = json.RawMessage("null")
 	}
 	body := successBody{Action: action, Data: data, List: out.list, RequestID: out.requestID, Notes: out.notes, Warnings: out.warnings}
+	if m := out.money; m != nil {
+		body.Done, body.IdempotencyKey, body.Replay = m.done, m.idemKey, m.replay
+	}
 	if len(out.warnings) > 0 {
 		body.Notes = append(slices.Clip(body.Notes), "ModelsLab's answer differs from this server's contract in the fields under warnings; data is shown exactly as ModelsLab sent it.")
 	}
@@ -96,6 +103,15 @@ func (b *successBody) encode() ([]byte, error) {
 		}
 		out = append(out, ']')
 	}
+	if b.Done != nil {
+		out = strconv.AppendBool(append(out, `,"done":`...), *b.Done)
+	}
+	if b.IdempotencyKey != "" {
+		out = appendString(append(out, `,"idempotency_key":`...), b.IdempotencyKey)
+	}
+	if b.Replay {
+		out = append(out, `,"replay":true`...)
+	}
 	if len(b.Warnings) > 0 { // rare: reflection is fine here
 		w, err := marshalText(b.Warnings)
 		if err != nil {
@@ -134,7 +150,15 @@ type errorInfo struct {
 	Fields     map[string][]string `json:"fields,omitempty"`
 	RetryAfter int                 `json:"retry_after_seconds,omitempty"`
 	RequestID  string              `json:"request_id,omitempty"`
-	NextStep   string              `json:"next_step,omitempty"`
+	// RequiredScope is the scope an insufficient_scope answer asked for.
+	RequiredScope string `json:"required_scope,omitempty"`
+	NextStep      string `json:"next_step,omitempty"`
+	// IdempotencyKey is the key a money request carried, where it may have
+	// taken effect: repeating the action with it is safe.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// DeclineCode and PaymentIntentID are what a declined payment (402) said.
+	DeclineCode     string `json:"decline_code,omitempty"`
+	PaymentIntentID string `json:"payment_intent_id,omitempty"`
 }
 
 // errorResult explains a failure to the model: what happened, and the one next
@@ -142,6 +166,7 @@ type errorInfo struct {
 // line, so the result and the log classify a failure the same way.
 func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, errorInfo) {
 	info := errorInfo{Tool: tool, Action: action, Message: err.Error()}
+	up := d.Client.Name() // "ModelsLab", or the sandbox: say nothing left the machine
 	var (
 		ie  *InputError
 		ue  *unavailableError
@@ -152,7 +177,11 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		stp *stepError
 		nc  *notConfirmed
 		fe  *flowError
+		ide *idemError
 	)
+	if errors.As(err, &ide) {
+		err = ide.err
+	}
 	if errors.As(err, &stp) {
 		err = stp.err
 	}
@@ -178,7 +207,10 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		info.NextStep = loginHint(d)
 	case errors.As(err, &ae):
 		info.Kind, info.Status, info.Code, info.RequestID = "upstream", ae.Status, ae.Code, ae.RequestID
-		info.Message = fmt.Sprintf("ModelsLab answered HTTP %d", ae.Status)
+		if ae.Code == "insufficient_scope" {
+			info.RequiredScope = ae.RequiredScope
+		}
+		info.Message = fmt.Sprintf("%s answered HTTP %d", up, ae.Status)
 		if ae.Code != "" {
 			info.Message += " " + ae.Code
 		}
@@ -186,14 +218,18 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		info.Fields = ae.Details
 		info.RetryAfter = int(ae.RetryAfter.Seconds())
 		info.NextStep = nextStepFor(d, tool, action, ae)
+		if ae.Status == http.StatusPaymentRequired {
+			info.DeclineCode, info.PaymentIntentID = ae.DeclineCode, ae.PaymentIntentID
+			info.NextStep = declinedHint(d, tool, action, ae)
+		}
 	case errors.As(err, &ne):
 		switch {
 		case ne.Canceled:
-			info.Kind, info.Message = "cancelled", "the call was cancelled before ModelsLab answered"
+			info.Kind, info.Message = "cancelled", "the call was cancelled before "+up+" answered"
 		case ne.Timeout:
-			info.Kind, info.Message = "timeout", "ModelsLab did not answer in time"
+			info.Kind, info.Message = "timeout", up+" did not answer in time"
 		default:
-			info.Kind, info.Message = "network", "could not reach ModelsLab: "+ne.Error()
+			info.Kind, info.Message = "network", "could not reach "+up+": "+ne.Error()
 		}
 		switch {
 		case ne.NotSent:
@@ -205,7 +241,7 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		}
 	case errors.As(err, &re):
 		info.Kind, info.Status, info.RequestID = "bad_response", re.Status, re.RequestID
-		info.Message = "ModelsLab's answer could not be used: " + re.Problem
+		info.Message = up + "'s answer could not be used: " + re.Problem
 		info.NextStep = repeatHint(d, tool, re.Method, "ModelsLab received the request and answered")
 	default:
 		info.Kind = "internal"
@@ -228,6 +264,11 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 	if stp != nil && stp.next != "" {
 		info.NextStep = stp.next
 	}
+	if ide != nil {
+		info.IdempotencyKey = ide.key
+		info.NextStep = ide.repeatWithKey()
+		b.WriteString("\nIt may have been charged or done: idempotency_key " + ide.key)
+	}
 	if info.NextStep != "" {
 		b.WriteString("\nNext step: " + info.NextStep)
 	}
@@ -239,6 +280,27 @@ func errorResult(d *Deps, tool, action string, err error) (*mcp.CallToolResult, 
 		StructuredContent: errorBody{Error: info},
 		IsError:           true,
 	}, info
+}
+
+// declinedHint is the next step after a 402: the card was declined and
+// nothing was charged; name only actions this server publishes.
+func declinedHint(d *Deps, tool, action string, e *upstream.APIError) string {
+	why := "the card was declined"
+	if e.DeclineCode != "" {
+		why += " (" + e.DeclineCode + ")"
+	}
+	var ways []string
+	if d.offers("agent-billing", "payment-methods") {
+		ways = append(ways, "use another saved card (agent-billing payment-methods lists them)")
+	}
+	if (tool == "agent-wallet" && action == "fund") || (tool == "agent-subscriptions" && action == "create") {
+		ways = append(ways, "or pay on a Stripe Checkout page: call "+tool+" "+action+" again without payment_method_id")
+	}
+	hint := why + ": nothing was charged. Tell the person"
+	if len(ways) > 0 {
+		hint += "; they can " + strings.Join(ways, ", ")
+	}
+	return hint + ". Do not retry the same card unchanged."
 }
 
 func internalErrorResult(tool, action string) *mcp.CallToolResult {
@@ -253,6 +315,9 @@ func internalErrorResult(tool, action string) *mcp.CallToolResult {
 // loginHint says how to get a token, naming agent-auth login only where this
 // server publishes it.
 func loginHint(d *Deps) string {
+	if d.OAuth {
+		return "this server uses OAuth: reconnect the MCP client so that it authorizes again (the person signs in with ModelsLab in the browser), or send a ModelsLab token in the `X-Agent-Token` header"
+	}
 	header := "send a bearer token in the `Authorization: Bearer <token>` (or `X-Agent-Token`) header"
 	if d.offers("agent-auth", "login") {
 		if d.HTTP {
@@ -303,6 +368,9 @@ func nextStepFor(d *Deps, tool, action string, e *upstream.APIError) string {
 		if scope == "" {
 			scope = "the scope this action needs"
 		}
+		if d.OAuth {
+			return fmt.Sprintf("the credential of this call lacks the ModelsLab scope %s: a client signed in through OAuth authorizes again asking for it (the consent page lists the scopes granted), a client sending X-Agent-Token needs a token that has it; do not retry the same call", scope)
+		}
 		if !auth("login") {
 			return fmt.Sprintf("this token lacks the scope %s: use a token that has it (%s); do not retry the same call", scope, loginHint(d))
 		}
@@ -351,6 +419,32 @@ func notFoundHint(d *Deps, tool, action string) string {
 		return "no such member or invitation: call agent-teams action list for valid member_id values"
 	case tool == "agent-tokens":
 		return "no such token: call agent-tokens action list for valid token_id values"
+	}
+	return notFoundHint17(d, tool, action)
+}
+
+// notFoundHint17 is notFoundHint for issue 17's tools: the read that lists
+// valid ids, where this server publishes it.
+func notFoundHint17(d *Deps, tool, action string) string {
+	lists := func(what, t, a, param string) string {
+		if d.offers(t, a) {
+			return fmt.Sprintf("no such %s on this account: call %s action %s for valid %s values", what, t, a, param)
+		}
+		return fmt.Sprintf("no such %s on this account: check %s", what, param)
+	}
+	switch {
+	case tool == "agent-models":
+		return lists("model", "agent-models", "search", "model_id")
+	case tool == "agent-billing" && strings.HasPrefix(action, "invoice"):
+		return lists("invoice", "agent-billing", "invoices", "invoice_id")
+	case tool == "agent-billing" && strings.Contains(action, "payment-method"):
+		return lists("saved card", "agent-billing", "payment-methods", "payment_method_id")
+	case action == "confirm-checkout":
+		return "no Checkout session with that session_id on this account: pass the session_id that the Checkout page or the action that made it returned, unchanged"
+	case tool == "agent-wallet" && action == "payment-status":
+		return "no payment with that payment_intent_id on this account: pass the pi_... id a fund, decline or 3-D Secure answer gave, unchanged"
+	case tool == "agent-subscriptions":
+		return lists("subscription or plan", "agent-subscriptions", "list", "subscription_id")
 	}
 	return ""
 }
@@ -506,4 +600,31 @@ func maskDecoded(raw json.RawMessage, names []string) (json.RawMessage, []string
 	}
 	slices.Sort(masked)
 	return out, masked
+}
+
+// UnknownTool is the result of a tools/call that names a tool this server does
+// not publish: like an unknown action, it names the nearest published tool and
+// lists them all, and for one of ours held back by --read-only or --toolsets,
+// says why. published is what tools/list shows.
+func UnknownTool(name string, published []string, f Filter) *mcp.CallToolResult {
+	shown := name
+	if len(shown) > 64 {
+		shown = strings.ToValidUTF8(shown[:64], "") + "…"
+	}
+	info := errorInfo{Tool: shown, Kind: "unknown_tool",
+		NextStep: "call one of the published tools: " + strings.Join(published, ", ") + " (tools/list shows their actions)"}
+	info.Message = fmt.Sprintf("unknown tool %q", shown)
+	for _, s := range Specs() {
+		if s.Name == name && !slices.Contains(published, name) {
+			info.Message = fmt.Sprintf("tool %s is not published by this server: %s", name, (&Deps{filter: f}).whyNot(name))
+		}
+	}
+	if s := Suggest(name, published); len(s) > 0 && s[0] != name {
+		info.Message += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return &mcp.CallToolResult{
+		Content:           []mcp.Content{mcp.NewTextContent(info.Message + "\nNext step: " + info.NextStep)},
+		StructuredContent: errorBody{Error: info},
+		IsError:           true,
+	}
 }

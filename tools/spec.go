@@ -23,6 +23,31 @@ type ActionSpec struct {
 	// Confirm, for an action that cannot be undone, words the question put
 	// to the person (form elicitation) before Handler runs.
 	Confirm confirmFunc
+	// Check holds the action's rules over several parameters (tax_id_type
+	// only with tax_id, from before to, ...): run after the schema's, before
+	// anything is sent.
+	Check func(a *Args) error
+
+	// Money, for an action that charges, credits, withdraws, changes what
+	// is charged later or adds or removes a card (issue 17): Confirm is asked
+	// whatever --confirm-destructive says, the README lists it as moving
+	// money, and its amounts meet --max-charge. nil for every other action.
+	Money *MoneySpec
+	// Ours marks an action the hosted server does not have (README).
+	Ours bool
+}
+
+// MoneySpec holds the money rules of one action.
+type MoneySpec struct {
+	// Ceiling names the parameter holding a single charge in USD, refused
+	// above --max-charge before anything is sent.
+	Ceiling string
+	// PlanCeiling names the parameter holding a plan id: the plan's price,
+	// where the plans list gives one, is refused above --max-charge.
+	PlanCeiling string
+	// skipConfirm, when it says so, spares the question: nothing is charged
+	// by the action itself (the person pays on Stripe's page, or does not).
+	skipConfirm func(c *call) bool
 }
 
 // ParamSpec holds the rules of one parameter that a JSON Schema cannot say.
@@ -57,10 +82,57 @@ func (t ToolSpec) Action(name string) (ActionSpec, bool) {
 	return ActionSpec{}, false
 }
 
-// Specs returns the five ToolSpecs, in a stable order. The result is a fresh
-// copy on every call, so callers may modify it.
+// Specs returns the ten ToolSpecs, in a stable order: the five account
+// tools (the default toolsets), then the five of the rest of the account.
+// The result is a fresh copy on every call, so callers may modify it.
 func Specs() []ToolSpec {
-	return []ToolSpec{authTool(), tokensTool(), profileTool(), apiKeysTool(), teamsTool()}
+	out := make([]ToolSpec, len(registry))
+	for i, r := range registry {
+		out[i] = declare(r.name)
+	}
+	return out
+}
+
+// registry names every tool and its toolset without building it: Build
+// declares only the tools it publishes.
+var registry = [...]struct{ name, toolset string }{
+	{"agent-auth", "auth"},
+	{"agent-tokens", "tokens"},
+	{"agent-profile", "profile"},
+	{"agent-api-keys", "api-keys"},
+	{"agent-teams", "teams"},
+	{"agent-usage", "usage"},
+	{"agent-models", "models"},
+	{"agent-billing", "billing"},
+	{"agent-wallet", "wallet"},
+	{"agent-subscriptions", "subscriptions"},
+}
+
+// declare returns the declaration of the named tool of the registry.
+func declare(name string) ToolSpec {
+	switch name {
+	case "agent-auth":
+		return authTool()
+	case "agent-tokens":
+		return tokensTool()
+	case "agent-profile":
+		return profileTool()
+	case "agent-api-keys":
+		return apiKeysTool()
+	case "agent-teams":
+		return teamsTool()
+	case "agent-usage":
+		return usageTool()
+	case "agent-models":
+		return modelsTool()
+	case "agent-billing":
+		return billingTool()
+	case "agent-wallet":
+		return walletTool()
+	case "agent-subscriptions":
+		return subscriptionsTool()
+	}
+	panic("tools: no declaration for " + name)
 }
 
 // Parameter rules shared by several tools.

@@ -1,7 +1,11 @@
 package tools
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
 )
@@ -29,7 +33,28 @@ Needs a logged-in session (agent-auth login) with the tokens:read or tokens:writ
 }
 
 func tokensList(ctx context.Context, c *call) (*outcome, error) {
-	return fromList(c.client.ListTokens(ctx, c.token, c.args.Int("page")))
+	res, err := c.client.ListTokens(ctx, c.token, c.args.Int("page"))
+	out, err := fromList(res, err)
+	if err != nil {
+		return nil, err
+	}
+	// Every token is named agent-control-plane by default: say which one this
+	// session uses, as revoke knows, so the model does not revoke its own.
+	if id := c.token.ID(); id > 0 {
+		for _, item := range res.Data.Items {
+			var v struct{ ID json.Number }
+			if json.Unmarshal(item, &v) != nil || v.ID.String() != strconv.FormatInt(id, 10) {
+				continue
+			}
+			item = bytes.TrimSpace(item)
+			if marked := append([]byte(`{"current":true,`), item[1:]...); len(item) > 2 && bytes.Contains(out.data, item) {
+				out.data = bytes.Replace(out.data, item, marked, 1)
+				out.notes = append(out.notes, fmt.Sprintf("Token %d, marked current: true, is the one this session uses: revoking it logs this session out.", id))
+			}
+			break
+		}
+	}
+	return out, nil
 }
 
 func tokensRevoke(ctx context.Context, c *call) (*outcome, error) {

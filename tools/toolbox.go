@@ -42,11 +42,17 @@ type Deps struct {
 	// metrics). action is as the caller sent it: the observer must check it.
 	// outcome is "ok", "panic" or the error kind of the result.
 	ObserveCall func(tool, action, outcome string, d time.Duration)
-	// RevealTokens returns bearer tokens whole in results; otherwise they are masked.
+	// RevealTokens returns bearer tokens and the default API key whole in
+	// results; otherwise they are masked. Over HTTP without OAuth the token of
+	// login, verify-email, refresh and switch-account is whole regardless: the
+	// caller must send it back.
 	RevealTokens bool
 	// HTTP selects the wording of authentication hints: over HTTP the caller sends
 	// a header, over stdio the server keeps the token.
-	HTTP   bool
+	HTTP bool
+	// OAuth (HTTP with --oauth): calls use the client's grant, never a token a
+	// tool returned, so new ModelsLab tokens are always shown masked.
+	OAuth  bool
 	Logger zerolog.Logger
 
 	// Browser login and confirmations (issue 11).
@@ -69,6 +75,11 @@ type Deps struct {
 	// sandbox-only note.
 	SandboxMail func(email string) []SandboxMail
 
+	// MaxCharge is --max-charge: the largest single charge in USD an action
+	// may ask for (fund, withdraw, charge-amount, a payment link, a plan's
+	// price); 0 means DefaultMaxCharge.
+	MaxCharge float64
+
 	// What Build published, so that next steps name only actions that exist.
 	filter    Filter
 	published map[string]bool // "tool action"
@@ -87,9 +98,9 @@ func (d *Deps) offers(tool, action string) bool { return d.published[tool+" "+ac
 
 // whyNot says why this server does not publish tool's writes, or the tool.
 func (d *Deps) whyNot(tool string) string {
-	for _, s := range Specs() {
-		if s.Name == tool && len(d.filter.Toolsets) > 0 && !slices.Contains(d.filter.Toolsets, s.Toolset) {
-			return fmt.Sprintf("the %s toolset is not enabled: --toolsets %s", s.Toolset, strings.Join(d.filter.Toolsets, ","))
+	for _, r := range registry {
+		if r.name == tool && !slices.Contains(d.filter.Toolsets, r.toolset) {
+			return fmt.Sprintf("the %s toolset is not enabled: --toolsets %s", r.toolset, strings.Join(d.filter.Toolsets, ","))
 		}
 	}
 	if d.filter.ReadOnly {
@@ -103,17 +114,66 @@ type Filter struct {
 	// ReadOnly publishes and accepts only actions that change nothing.
 	ReadOnly bool
 	// Toolsets limits the tools to these toolsets (auth, tokens, profile,
-	// api-keys, teams); empty means all.
+	// api-keys, teams, usage, models, billing, wallet, subscriptions), where
+	// "default" stands for the first five and "all" for every one; empty
+	// means the default five.
 	Toolsets []string
 }
 
-// Toolsets lists the valid toolset names.
+// Toolset names that stand for several.
+const (
+	ToolsetsDefault = "default" // the five account toolsets, what an empty list means
+	ToolsetsAll     = "all"     // all ten, as the hosted server publishes
+)
+
+// Toolsets lists the valid toolset names, in declaration order.
 func Toolsets() []string {
-	var out []string
-	for _, s := range Specs() {
-		out = append(out, s.Toolset)
+	out := make([]string, len(registry))
+	for i, r := range registry {
+		out[i] = r.toolset
 	}
 	return out
+}
+
+// DefaultToolsets lists the toolsets published when none are named: the
+// five account tools, as before issue 17, so nothing changes for today's users.
+func DefaultToolsets() []string {
+	return []string{"auth", "tokens", "profile", "api-keys", "teams"}
+}
+
+// ExpandToolsets resolves a --toolsets list to toolset names: empty or
+// "default" is the five account toolsets, "all" is every toolset, and the
+// names mix freely ("default,wallet"). Unknown names are an error naming the
+// valid ones. The result is in declaration order, without repeats.
+func ExpandToolsets(names []string) ([]string, error) {
+	if len(names) == 0 {
+		names = []string{ToolsetsDefault}
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		switch n = strings.ToLower(strings.TrimSpace(n)); {
+		case n == ToolsetsDefault:
+			for _, d := range DefaultToolsets() {
+				want[d] = true
+			}
+		case n == ToolsetsAll:
+			for _, d := range Toolsets() {
+				want[d] = true
+			}
+		case slices.Contains(Toolsets(), n):
+			want[n] = true
+		default:
+			return nil, fmt.Errorf("unknown toolset %q (valid: %s, or %s for %s, or %s)", n,
+				strings.Join(Toolsets(), ", "), ToolsetsDefault, strings.Join(DefaultToolsets(), ","), ToolsetsAll)
+		}
+	}
+	var out []string
+	for _, ts := range Toolsets() {
+		if want[ts] {
+			out = append(out, ts)
+		}
+	}
+	return out, nil
 }
 
 // handlerFunc runs one validated action.
@@ -131,6 +191,14 @@ type call struct {
 	client *upstream.Client
 	// req is the MCP request: its inputResponses, requestState and progress token.
 	req mcp.CallToolRequest
+	// idem is the Idempotency-Key of a billing, wallet or subscription
+	// mutation: the caller's idempotency_key, or one made for this call.
+	idem string
+	// raw is the call's arguments as sent, which a Checkout's state is signed over.
+	raw map[string]any
+	// reads caches what the money questions and the ceiling read; nil until
+	// then, so that a call that moves no money pays one pointer for it.
+	reads *moneyReads
 }
 
 // outcome is a successful action: the upstream data unabridged, plus notes for
@@ -145,6 +213,17 @@ type outcome struct {
 	path      string // of the upstream request the answer came from
 	// result, when set, is the answer as is (an input request).
 	result *mcp.CallToolResult
+	// money, for a money answer: what the result says besides the data.
+	money *moneyOut
+}
+
+// moneyOut is what a money answer's result says besides the data: the
+// Idempotency-Key sent, whether ModelsLab replayed its first answer, and
+// done=false for what is not done (3-D Secure, a page to pay on).
+type moneyOut struct {
+	idemKey string
+	replay  bool
+	done    *bool
 }
 
 // tool is one published tool.
@@ -160,25 +239,40 @@ type tool struct {
 	signer    stateSigner
 }
 
-// Build returns the tools to register, with their schemas, annotations and handlers.
+// Build returns the tools to register, with their schemas, annotations and
+// handlers. Only the published toolsets' tools are declared, and only their
+// schemas read and validators built: a tool not published costs nothing.
 func Build(deps Deps, f Filter) ([]mcpserver.ServerTool, error) {
-	return build(deps, f, Specs())
+	sets, err := ExpandToolsets(f.Toolsets)
+	if err != nil {
+		return nil, err
+	}
+	var specs []ToolSpec
+	for _, r := range registry {
+		if slices.Contains(sets, r.toolset) {
+			specs = append(specs, declare(r.name))
+		}
+	}
+	return build(deps, f, specs)
 }
 
 // build is Build over the given declarations (tests swap a handler).
 func build(deps Deps, f Filter, specs []ToolSpec) ([]mcpserver.ServerTool, error) {
-	for _, ts := range f.Toolsets {
-		if !slices.Contains(Toolsets(), ts) {
-			return nil, fmt.Errorf("unknown toolset %q (valid: %s)", ts, strings.Join(Toolsets(), ", "))
-		}
+	sets, err := ExpandToolsets(f.Toolsets)
+	if err != nil {
+		return nil, err
 	}
+	f.Toolsets = sets
 	d := deps
+	if d.MaxCharge <= 0 {
+		d.MaxCharge = DefaultMaxCharge
+	}
 	if len(d.StateKey) == 0 {
 		d.StateKey = newStateSigner(nil).key // one random key for every tool
 	}
 	d.filter, d.published = f, map[string]bool{}
 	for _, spec := range specs {
-		if len(f.Toolsets) > 0 && !slices.Contains(f.Toolsets, spec.Toolset) {
+		if !slices.Contains(f.Toolsets, spec.Toolset) {
 			continue
 		}
 		for _, a := range spec.Actions {
@@ -189,7 +283,7 @@ func build(deps Deps, f Filter, specs []ToolSpec) ([]mcpserver.ServerTool, error
 	}
 	var out []mcpserver.ServerTool
 	for _, spec := range specs {
-		if len(f.Toolsets) > 0 && !slices.Contains(f.Toolsets, spec.Toolset) {
+		if !slices.Contains(f.Toolsets, spec.Toolset) {
 			continue
 		}
 		t, err := newTool(&d, spec, f.ReadOnly)
@@ -318,6 +412,15 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 	}()
 
 	args, aerr := argumentsOf(req)
+	if aerr == nil {
+		// Before anything reads, echoes or logs a value: a card number is
+		// refused without a trace of it (the action too may be one).
+		if aerr = checkCardNumbers(t.spec.Name, args); aerr != nil {
+			res, info := errorResult(t.deps, t.spec.Name, action, aerr)
+			log(info.Kind, 0, "")
+			return res, nil
+		}
+	}
 	if a, ok := args["action"].(string); ok {
 		action = a
 	}
@@ -338,6 +441,11 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 		}
 		if a, err = v.Validate(args); err != nil {
 			aerr = err
+		} else if spec := t.published[action]; spec.Check != nil {
+			aerr = spec.Check(a)
+		}
+		if aerr == nil {
+			aerr = t.checkCeiling(t.published[action], a)
 		}
 	}
 	if aerr != nil {
@@ -347,7 +455,7 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 	}
 
 	spec := t.published[action]
-	c := &call{ctx: ctx, deps: t.deps, tool: t.spec.Name, action: action, args: a, client: t.deps.Client, req: req}
+	c := &call{ctx: ctx, deps: t.deps, tool: t.spec.Name, action: action, args: a, client: t.deps.Client, req: req, raw: args}
 	if spec.NeedsToken {
 		c.token = t.deps.Creds.Token(ctx)
 		if c.token == "" {
@@ -355,6 +463,32 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 			log(info.Kind, 0, "")
 			return res, nil
 		}
+	}
+	if slices.Contains(spec.Optional, "idempotency_key") {
+		if c.idem = a.String("idempotency_key"); c.idem == "" {
+			var amount *float64
+			if spec.Money != nil {
+				amount = a.FloatPtr(spec.Money.Ceiling)
+			}
+			c.idem = newIdempotencyKey(action, amount)
+		}
+	}
+	// The second round of a Checkout (the person was sent to the page): it
+	// was confirmed and sent in the first; now the server waits for the payment.
+	if resume, ok := t.checkoutResume(c); ok {
+		out, err := resume(ctx)
+		if err != nil {
+			res, info := errorResult(t.deps, t.spec.Name, action, err)
+			log(info.Kind, info.Status, info.RequestID)
+			return res, nil
+		}
+		log("ok", out.status, out.requestID)
+		return successResult(action, out), nil
+	}
+	if err := t.checkPlanCeiling(ctx, c, spec); err != nil {
+		res, info := errorResult(t.deps, t.spec.Name, action, err)
+		log(info.Kind, 0, "")
+		return res, nil
 	}
 	if ask, err := t.confirmStep(ctx, c, spec, req, args); ask != nil || err != nil {
 		if err != nil {
@@ -375,6 +509,9 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 		out.notes = append(out.notes, sandboxNote(t.deps, spec.Mails, mailAddress(a), outbox))
 	}
 	if err != nil {
+		if c.idem != "" && mayHaveHappened(err) {
+			err = &idemError{err: err, tool: t.spec.Name, action: action, key: c.idem}
+		}
 		res, info := errorResult(t.deps, t.spec.Name, action, err)
 		log(info.Kind, info.Status, info.RequestID)
 		return res, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -120,12 +121,18 @@ func (r callResult) errField(k string) any {
 
 func (h *harness) call(tool string, args map[string]any) callResult {
 	h.t.Helper()
+	return callTool(h.t, h.mcp, tool, args)
+}
+
+// callTool calls a tool through an MCP client and decodes the result.
+func callTool(t *testing.T, c *client.Client, tool string, args map[string]any) callResult {
+	t.Helper()
 	req := mcp.CallToolRequest{}
 	req.Params.Name = tool
 	req.Params.Arguments = args
-	res, err := h.mcp.CallTool(context.Background(), req)
+	res, err := c.CallTool(context.Background(), req)
 	if err != nil {
-		h.t.Fatalf("%s %v: protocol error %v (tool failures must be results)", tool, args["action"], err)
+		t.Fatalf("%s %v: protocol error %v (tool failures must be results)", tool, args["action"], err)
 	}
 	out := callResult{isError: res.IsError}
 	if len(res.Content) > 0 {
@@ -369,6 +376,9 @@ func TestEveryActionAgainstTheSandbox(t *testing.T) {
 	}
 
 	for _, spec := range tools.Specs() {
+		if !slices.Contains(tools.DefaultToolsets(), spec.Toolset) {
+			continue // issue 17's tools: TestI17EveryActionAgainstTheSandbox
+		}
 		for _, a := range spec.Actions {
 			if !seen[spec.Name+" "+a.Name] {
 				t.Errorf("action %s %s not exercised", spec.Name, a.Name)

@@ -90,8 +90,19 @@ func TestSpecsMatchSchemas(t *testing.T) {
 			t.Errorf("%s has no title", s.Name)
 		}
 		for _, a := range s.Actions {
-			if a.ReadOnly && a.Name != "list" && a.Name != "get" {
+			// Issue 17's tools have reads of their own names; what matters
+			// is that no read carries money or an Idempotency-Key, and every
+			// write of a billing, wallet or subscription does.
+			mutation := slices.Contains(a.Optional, "idempotency_key")
+			switch {
+			case slices.Contains(DefaultToolsets(), s.Toolset) && a.ReadOnly && a.Name != "list" && a.Name != "get":
 				t.Errorf("%s %s: unexpected read-only action", s.Name, a.Name)
+			case a.ReadOnly && (a.Money != nil || mutation || a.Confirm != nil):
+				t.Errorf("%s %s: read-only, yet it moves money or takes an idempotency_key", s.Name, a.Name)
+			case !a.ReadOnly && (s.Toolset == "billing" || s.Toolset == "wallet" || s.Toolset == "subscriptions") && !mutation:
+				t.Errorf("%s %s: a mutation without idempotency_key", s.Name, a.Name)
+			case a.Money != nil && a.Confirm == nil && a.Money.skipConfirm == nil:
+				t.Errorf("%s %s: moves money without a confirmation question", s.Name, a.Name)
 			}
 		}
 	}
@@ -99,7 +110,7 @@ func TestSpecsMatchSchemas(t *testing.T) {
 	if !slices.Equal(names, schemas.Names()) {
 		t.Errorf("spec tools %v != schema tools %v", names, schemas.Names())
 	}
-	if want := []string{"auth", "tokens", "profile", "api-keys", "teams"}; !slices.Equal(toolsets, want) {
+	if want := []string{"auth", "tokens", "profile", "api-keys", "teams", "usage", "models", "billing", "wallet", "subscriptions"}; !slices.Equal(toolsets, want) {
 		t.Errorf("toolsets = %v, want %v", toolsets, want)
 	}
 	if _, err := validators(); err != nil {
@@ -817,6 +828,9 @@ func TestSchemaAgreement(t *testing.T) {
 			}
 			typ := map[paramKind]string{paramString: "string", paramInteger: "integer", paramNumber: "number", paramBoolean: "boolean", paramArray: "array"}[p.kind]
 			vals := wrong[typ]
+			if typ == "integer" && (!p.hasMin || p.min < 1) {
+				vals = vals[:len(vals)-1] // 0 is valid here (an offset)
+			}
 			if p.enum != nil {
 				vals = append(vals, "not-in-enum")
 			}

@@ -67,7 +67,13 @@ type Config struct {
 	Transport http.RoundTripper
 	// Logger receives one debug line per attempt (never a body or a header).
 	Logger zerolog.Logger
+	// Name is what error messages call the control plane; default "ModelsLab".
+	// The in-process sandbox is named so, since nothing leaves the machine.
+	Name string
 }
+
+// SandboxName is Config.Name for the embedded sandbox.
+const SandboxName = "the sandbox (offline ModelsLab)"
 
 // Attempt describes one HTTP attempt, as OnAttempt receives it. It carries no
 // id, token or body: Route is the endpoint's path template from the contract table.
@@ -170,6 +176,14 @@ func (c *Client) url(path string) string {
 // BaseURL returns the configured control-plane root.
 func (c *Client) BaseURL() string { return c.base.String() }
 
+// Name is what messages call the control plane: "ModelsLab", or SandboxName.
+func (c *Client) Name() string {
+	if c == nil || c.cfg.Name == "" {
+		return "ModelsLab"
+	}
+	return c.cfg.Name
+}
+
 func parseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -244,6 +258,10 @@ type Result[T any] struct {
 	RateLimit RateLimit
 	// Warnings lists every difference from the contract (see CheckAnswer).
 	Warnings []Warning
+	// Replay is true when a money mutation's answer says it is the first
+	// answer to the same Idempotency-Key again (idempotency_replay: true in
+	// data or meta): nothing was done a second time.
+	Replay bool
 }
 
 // request is one call as the endpoint methods describe it.
@@ -256,6 +274,17 @@ type request struct {
 	body   any
 	// secrets are values of the body that must never appear in an error text.
 	secrets []string
+	// money marks a billing, wallet or subscription mutation: never retried,
+	// by us or by the transport, and its answer is read for idempotency_replay.
+	money bool
+	// idemKey is the Idempotency-Key header's value ("" sends none).
+	idemKey string
+}
+
+// moneyRequest is a billing, wallet or subscription mutation carrying idem as
+// its Idempotency-Key.
+func moneyRequest(ep *Endpoint, path, idem string, tok Token, body any) request {
+	return request{ep: ep, path: path, token: tok, body: body, money: true, idemKey: idem}
 }
 
 // answer is a success answer as the readers of types.go see it.
@@ -263,6 +292,8 @@ type answer struct {
 	path   string
 	data   json.RawMessage
 	paging pagingSources
+	status int
+	replay bool
 }
 
 // send runs one call. A 2xx is a success whatever its body: read takes what
@@ -270,6 +301,11 @@ type answer struct {
 // the endpoint's shape become warnings.
 func send[T any](ctx context.Context, c *Client, req request, read func(*answer) T) (*Result[T], error) {
 	req.method = req.ep.Method
+	if req.idemKey != "" {
+		if err := checkIdempotencyKey(req.idemKey); err != nil {
+			return nil, err
+		}
+	}
 	resp, err := c.do(ctx, req)
 	if err != nil {
 		return nil, err
@@ -283,7 +319,10 @@ func send[T any](ctx context.Context, c *Client, req request, read func(*answer)
 	for i := range res.Warnings {
 		res.Warnings[i].RequestID = resp.requestID
 	}
-	res.Data = read(&answer{path: req.path, data: resp.data, paging: resp.paging})
+	if req.money {
+		res.Replay = isReplay(resp.data, resp.paging)
+	}
+	res.Data = read(&answer{path: req.path, data: resp.data, paging: resp.paging, status: resp.status, replay: res.Replay})
 	return res, nil
 }
 
@@ -318,7 +357,10 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 	// earlier, so a caller's later deadline must not lift the configured bound.
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	idempotent := req.method == http.MethodGet || req.method == http.MethodPut || req.method == http.MethodDelete
+	// A money mutation is never sent twice, whatever its method and whatever
+	// went wrong: whether it took effect is for the person to check (with the
+	// same Idempotency-Key a repeat is safe, but that is their call).
+	idempotent := !req.money && (req.method == http.MethodGet || req.method == http.MethodPut || req.method == http.MethodDelete)
 
 	for attempt := 0; ; attempt++ {
 		resp, replays, err := c.attempt(ctx, req, attempt)
@@ -413,6 +455,13 @@ func (c *Client) attempt(ctx context.Context, req request, attempt int) (_ *resp
 	}
 	if req.body != nil {
 		r.SetHeader("Content-Type", "application/json").SetBody(req.body)
+	}
+	if req.idemKey != "" {
+		// Not the canonical "Idempotency-Key": net/http's transport treats a
+		// request carrying that exact key as replayable and silently resends
+		// it when a reused keep-alive connection fails, which a money request
+		// must never be. Header names are case-insensitive on the wire.
+		r.Header[idempotencyHeader] = []string{req.idemKey}
 	}
 	start := time.Now()
 	resp, err := r.Execute(req.method, c.url(req.path))
@@ -667,3 +716,31 @@ type restyLogger struct{ l zerolog.Logger }
 func (r restyLogger) Errorf(f string, v ...any) { r.l.Error().Msgf("resty: "+f, v...) }
 func (r restyLogger) Warnf(f string, v ...any)  { r.l.Warn().Msgf("resty: "+f, v...) }
 func (r restyLogger) Debugf(string, ...any)     {}
+
+// idempotencyHeader is the Idempotency-Key header as sent (see attempt).
+const idempotencyHeader = "idempotency-key"
+
+// checkIdempotencyKey refuses a key that could not travel as a header value
+// (or would be truncated), before anything is sent.
+func checkIdempotencyKey(k string) error {
+	if len(k) > 255 {
+		return &InvalidParamError{Name: "idempotency_key", Problem: "must be at most 255 characters long, got " + strconv.Itoa(len(k))}
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] <= ' ' || k[i] >= 0x7f {
+			return &InvalidParamError{Name: "idempotency_key", Problem: "must be printable ASCII without spaces (letters, digits, - _ . : are typical)"}
+		}
+	}
+	return nil
+}
+
+// isReplay reads idempotency_replay: true from the data or from the other
+// objects of the answer (the envelope's meta, the top level).
+func isReplay(data json.RawMessage, paging pagingSources) bool {
+	for _, raw := range append([]json.RawMessage{data}, paging[:]...) {
+		if obj, ok := objectFields(raw); ok && string(obj.val("idempotency_replay")) == "true" {
+			return true
+		}
+	}
+	return false
+}

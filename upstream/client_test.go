@@ -22,6 +22,8 @@ import (
 type recorded struct {
 	Method, Path, Auth, UserAgent, ContentType string
 	Body                                       string
+	// Query is the raw query; Idem the Idempotency-Key header.
+	Query, Idem string
 }
 
 // fakeUpstream records requests and answers with the handler's response.
@@ -38,8 +40,8 @@ func newFake(t *testing.T, reply http.HandlerFunc) *fakeUpstream {
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		f.mu.Lock()
-		f.reqs = append(f.reqs, recorded{r.Method, r.URL.Path, r.Header.Get("Authorization"),
-			r.Header.Get("User-Agent"), r.Header.Get("Content-Type"), string(b)})
+		f.reqs = append(f.reqs, recorded{r.Method, r.URL.EscapedPath(), r.Header.Get("Authorization"),
+			r.Header.Get("User-Agent"), r.Header.Get("Content-Type"), string(b), r.URL.RawQuery, r.Header.Get("Idempotency-Key")})
 		f.mu.Unlock()
 		f.reply(w, r)
 	}))

@@ -147,12 +147,103 @@ var (
 	epListScopes = &Endpoint{"GET", "/auth/scopes", Shape{List: true}}
 )
 
+// The account's other areas (contract §7.1, #31-72). Only the fields §7
+// names are listed; the rest of each answer is undocumented and passed on.
+// A Shape{} row accepts any data.
+var (
+	anyShape = Shape{}
+	anyList  = Shape{List: true}
+
+	epUsageSummary   = &Endpoint{"GET", "/usage/summary", anyShape}
+	epUsageProducts  = &Endpoint{"GET", "/usage/products", anyShape}
+	epUsageHistory   = &Endpoint{"GET", "/usage/history", anyList}
+	epSearchModels   = &Endpoint{"GET", "/models", anyList}
+	epModelFilters   = &Endpoint{"GET", "/models/filters", anyShape}
+	epModelTags      = &Endpoint{"GET", "/models/tags", anyList}
+	epModelProviders = &Endpoint{"GET", "/models/providers", anyList}
+	epGetModel       = &Endpoint{"GET", "/models/{id}", Shape{Fields: []Field{
+		{Name: "parameters", Kind: KindObject | KindArray, Optional: true},
+	}}}
+	epBillingOverview = &Endpoint{"GET", "/billing/overview", anyShape}
+	epStripeConfig    = &Endpoint{"GET", "/billing/stripe-config", Shape{Fields: []Field{
+		{Name: "publishable_key", Kind: KindString},
+		{Name: "instructions", Kind: KindString | KindArray | KindObject, Optional: true},
+	}}}
+	epSetupIntent = &Endpoint{"POST", "/billing/setup-intent", anyShape}
+	epPaymentLink = &Endpoint{"POST", "/billing/payment-link", Shape{Fields: []Field{
+		// Documented; Checkout reads the URL from other names too (§7.2),
+		// so a difference here is only a warning, not a broken flow.
+		{Name: "payment_url", Kind: KindString},
+		{Name: "session_id", Kind: KindString},
+		{Name: "purpose", Kind: KindString},
+		{Name: "amount", Kind: KindNumber | KindString | KindNull, Optional: true},
+		{Name: "expires_at", Kind: KindString | KindNumber | KindNull, Optional: true},
+		{Name: "instructions", Kind: KindString | KindArray | KindObject, Optional: true},
+	}}}
+	epListPaymentMethods  = &Endpoint{"GET", "/billing/payment-methods", anyList}
+	epAddPaymentMethod    = &Endpoint{"POST", "/billing/payment-methods", anyShape}
+	epSetDefaultPayment   = &Endpoint{"PUT", "/billing/payment-methods/{id}/default", anyShape}
+	epRemovePaymentMethod = &Endpoint{"DELETE", "/billing/payment-methods/{id}", anyShape}
+	epBillingInfo         = &Endpoint{"GET", "/billing/info", anyShape}
+	epUpdateBillingInfo   = &Endpoint{"PUT", "/billing/info", anyShape}
+	epListInvoices        = &Endpoint{"GET", "/billing/invoices", anyList}
+	epGetInvoice          = &Endpoint{"GET", "/billing/invoices/{id}", anyShape}
+	epInvoicePDF          = &Endpoint{"GET", "/billing/invoices/{id}/pdf", anyShape}
+	epWalletBalance       = &Endpoint{"GET", "/wallet/balance", Shape{Fields: []Field{
+		{Name: "balance", Kind: KindNumber | KindString},
+		{Name: "currency", Kind: KindString},
+	}}}
+	epWalletTransactions = &Endpoint{"GET", "/wallet/transactions", anyList}
+	// Fund and subscription create answer a charge made at once (with a card)
+	// or a Checkout URL (without): neither shape is documented beyond that.
+	epFundWallet            = &Endpoint{"POST", "/wallet/fund", anyShape}
+	epConfirmWalletCheckout = &Endpoint{"POST", "/wallet/confirm-checkout", anyShape}
+	epSetAutoFunding        = &Endpoint{"PUT", "/wallet/auto-funding", anyShape}
+	epDisableAutoFunding    = &Endpoint{"DELETE", "/wallet/auto-funding", anyShape}
+	epWithdraw              = &Endpoint{"POST", "/wallet/withdraw", anyShape}
+	epValidateCoupon        = &Endpoint{"GET", "/wallet/coupons/validate", anyShape}
+	// epValidateCouponPost is the route list's method for the same endpoint,
+	// tried after a 405 (it changes nothing); not a row of its own.
+	epValidateCouponPost = &Endpoint{"POST", "/wallet/coupons/validate", anyShape}
+	epRedeemCoupon       = &Endpoint{"POST", "/wallet/coupons/redeem", anyShape}
+	epPaymentStatus      = &Endpoint{"GET", "/payments/{id}/status", Shape{Fields: []Field{
+		{Name: "status", Kind: KindString},
+		{Name: "payment_intent_id", Kind: KindString},
+		{Name: "amount", Kind: KindNumber | KindString | KindNull},
+		{Name: "currency", Kind: KindString | KindNull},
+	}}}
+	epListPlans = &Endpoint{"GET", "/subscriptions/plans", Shape{Fields: []Field{
+		{Name: "subscription_plans", Kind: KindArray, NeededBy: "the --max-charge ceiling (a plan's price)"},
+		{Name: "pay_as_you_go", Kind: KindObject},
+		{Name: "count", Kind: KindNumber, Optional: true},
+	}}}
+	epListSubscriptions      = &Endpoint{"GET", "/subscriptions", anyList}
+	epCreateSubscription     = &Endpoint{"POST", "/subscriptions", anyShape}
+	epConfirmSubscriptionCkt = &Endpoint{"POST", "/subscriptions/confirm-checkout", anyShape}
+	epSubscriptionStatus     = &Endpoint{"GET", "/subscriptions/{id}/status", Shape{Fields: []Field{{Name: "status", Kind: KindString}}}}
+	epUpdateSubscription     = &Endpoint{"PUT", "/subscriptions/{id}", anyShape}
+	epPauseSubscription      = &Endpoint{"POST", "/subscriptions/{id}/pause", anyShape}
+	epResumeSubscription     = &Endpoint{"POST", "/subscriptions/{id}/resume", anyShape}
+	epResetSubscriptionCycle = &Endpoint{"POST", "/subscriptions/{id}/reset-cycle", anyShape}
+	epChargeAmount           = &Endpoint{"POST", "/subscriptions/charge-amount", anyShape}
+	epFixSubscriptionPayment = &Endpoint{"POST", "/subscriptions/{id}/fix-payment", anyShape}
+)
+
 var endpointTable = []*Endpoint{
 	epSignup, epLogin, epVerifyEmail, epRefresh, epLogout, epLogoutAll, epForgotPassword, epResetPassword,
 	epResendVerification, epListTokens, epRevokeToken, epRevokeOthers, epSwitchAccount, epGetProfile,
 	epUpdateProfile, epUpdatePassword, epUpdateSocials, epUpdatePreferences, epListKeys, epCreateKey, epGetKey,
 	epUpdateKey, epDeleteKey, epListTeam, epInvite, epGetMember, epUpdateMember, epRemoveMember, epResendInvite,
 	epAcceptInvite, epListScopes,
+	// §7.1, #31-72.
+	epUsageSummary, epUsageProducts, epUsageHistory, epSearchModels, epModelFilters, epModelTags, epModelProviders,
+	epGetModel, epBillingOverview, epStripeConfig, epSetupIntent, epPaymentLink, epListPaymentMethods,
+	epAddPaymentMethod, epSetDefaultPayment, epRemovePaymentMethod, epBillingInfo, epUpdateBillingInfo,
+	epListInvoices, epGetInvoice, epInvoicePDF, epWalletBalance, epWalletTransactions, epFundWallet,
+	epConfirmWalletCheckout, epSetAutoFunding, epDisableAutoFunding, epWithdraw, epValidateCoupon, epRedeemCoupon,
+	epPaymentStatus, epListPlans, epListSubscriptions, epCreateSubscription, epConfirmSubscriptionCkt,
+	epSubscriptionStatus, epUpdateSubscription, epPauseSubscription, epResumeSubscription, epResetSubscriptionCycle,
+	epChargeAmount, epFixSubscriptionPayment,
 }
 
 // Endpoints returns the contract's endpoints with the shapes of their answers.

@@ -34,7 +34,13 @@ type APIError struct {
 	// RequiredScope is the scope an insufficient_scope answer asks for.
 	RequiredScope string
 	RateLimit     RateLimit
+	// DeclineCode and PaymentIntentID are what a 402 payment_declined said
+	// (details decline_code and payment_intent_id), "" when it did not.
+	DeclineCode, PaymentIntentID string
 }
+
+// CodePaymentDeclined is the Code of every HTTP 402: the card was declined.
+const CodePaymentDeclined = "payment_declined"
 
 func (e *APIError) Error() string {
 	var b strings.Builder
@@ -73,18 +79,28 @@ type NetworkError struct {
 	// NotSent says no connection was ever made (DNS failure, connection
 	// refused, dial timeout): the request reached nothing and changed nothing.
 	NotSent bool
-	Err     error
-	msg     string
+	// MayHaveReached is set on a money mutation (billing, wallet,
+	// subscriptions) that may have reached ModelsLab before the answer was
+	// lost: it may have taken effect, and it was not retried.
+	MayHaveReached bool
+	Err            error
+	msg            string
 }
 
 func (e *NetworkError) Error() string {
+	var s string
 	switch {
 	case e.Canceled:
-		return fmt.Sprintf("%s %s: the call was cancelled", e.Method, e.Path)
+		s = fmt.Sprintf("%s %s: the call was cancelled", e.Method, e.Path)
 	case e.Timeout:
-		return fmt.Sprintf("%s %s: no answer before the deadline (%s)", e.Method, e.Path, e.msg)
+		s = fmt.Sprintf("%s %s: no answer before the deadline (%s)", e.Method, e.Path, e.msg)
+	default:
+		s = fmt.Sprintf("%s %s: network error: %s", e.Method, e.Path, e.msg)
 	}
-	return fmt.Sprintf("%s %s: network error: %s", e.Method, e.Path, e.msg)
+	if e.MayHaveReached {
+		s += "; the request may have reached ModelsLab and taken effect (it was not retried)"
+	}
+	return s
 }
 
 // Unwrap lets errors.Is match context.Canceled and context.DeadlineExceeded.
@@ -102,6 +118,7 @@ func (e *NetworkError) kind() string {
 
 func newNetworkError(ctx context.Context, req request, err error, secrets []string) *NetworkError {
 	ne := &NetworkError{Method: req.method, Path: req.path, Err: err, NotSent: neverConnected(err)}
+	ne.MayHaveReached = req.money && !ne.NotSent
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
 		ne.Canceled, ne.Err = true, context.Canceled
@@ -160,6 +177,17 @@ func newAPIError(req request, status int, h http.Header, body []byte, requestID 
 		e.Message = http.StatusText(status)
 		if e.Message == "" {
 			e.Message = fmt.Sprintf("HTTP %d", status)
+		}
+	}
+	if status == http.StatusPaymentRequired {
+		if e.Code == "" {
+			e.Code = CodePaymentDeclined
+		}
+		if v := e.Details["decline_code"]; len(v) > 0 {
+			e.DeclineCode = v[0]
+		}
+		if v := e.Details["payment_intent_id"]; len(v) > 0 {
+			e.PaymentIntentID = v[0]
 		}
 	}
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {

@@ -142,7 +142,7 @@ func readList(path string, data json.RawMessage, paging []json.RawMessage, ws []
 		}
 	}
 	var next string
-	hasMore := false
+	hasMore, noMore := false, false // has_more said so (an offset-paged list says nothing else)
 	for _, src := range sources {
 		var v [len(pagingNames)]json.RawMessage
 		var has [len(pagingNames)]bool
@@ -157,14 +157,18 @@ func readList(path string, data json.RawMessage, paging []json.RawMessage, ws []
 		if s, ok := stringValue(v[5], has[5]); ok && s != "" && next == "" {
 			next = s // links.next of a Laravel resource collection
 		}
-		if has[6] && string(v[6]) == "true" {
+		switch string(v[6]) { // a value split from valid JSON has no white space around it
+		case "true":
 			hasMore = true
+		case "false":
+			noMore = true
 		}
 	}
 	n := int64(len(l.Items))
 	switch {
 	case next != "" || hasMore:
 		l.More = true
+	case noMore:
 	case l.Page != nil && l.LastPage != nil:
 		l.More = *l.Page < *l.LastPage
 	case l.Total != nil && l.Page == nil:
@@ -266,4 +270,60 @@ func intValue(raw json.RawMessage, present bool) (int64, bool) {
 		return 0, false
 	}
 	return n, true
+}
+
+// Checkout is what the server reads from a money answer that may send a
+// person to a Stripe Checkout page (payment-link, fund and subscription
+// create) or may need 3-D Secure. Result.Raw keeps the whole answer.
+type Checkout struct {
+	// URL is the page to send the person to ("" when the answer had none: a
+	// charge made at once with a card). URLField says where it was, e.g.
+	// "data.payment_url", "data.checkout.checkout_url".
+	URL, URLField string
+	// SessionID is the Checkout session (cs_…) that confirm-checkout takes.
+	SessionID string
+	// Replay is true for the first answer to the same Idempotency-Key again.
+	Replay bool
+	// RequiresAction is true for a 3-D Secure answer (HTTP 202, or a payment
+	// status "requires_action"): nothing was charged yet.
+	RequiresAction bool
+	// PaymentIntentID is the payment intent (pi_…) the answer named, if any.
+	PaymentIntentID string
+}
+
+// checkoutURLFields are the names a Checkout URL goes by: payment_url
+// (payment-link), checkout_url (subscription create), url (tolerated).
+var checkoutURLFields = [...]string{"payment_url", "checkout_url", "url"}
+
+func readCheckout(a *answer) Checkout {
+	co := Checkout{Replay: a.replay, RequiresAction: a.status == 202}
+	top, _ := objectFields(a.data)
+	// Where the fields may be: the data itself, or an object below it.
+	type place struct {
+		at  string
+		obj object
+	}
+	places := []place{{"data", top}}
+	for _, k := range []string{"checkout", "payment"} {
+		if sub, ok := objectFields(top.val(k)); ok {
+			places = append(places, place{"data." + k, sub})
+		}
+	}
+	for _, p := range places {
+		for _, f := range checkoutURLFields {
+			if s, ok := stringField(p.obj, f); ok && s != "" && co.URL == "" {
+				co.URL, co.URLField = s, p.at+"."+f
+			}
+		}
+		if s, ok := stringField(p.obj, "session_id"); ok && s != "" && co.SessionID == "" {
+			co.SessionID = s
+		}
+		if s, ok := stringField(p.obj, "payment_intent_id"); ok && s != "" && co.PaymentIntentID == "" {
+			co.PaymentIntentID = s
+		}
+		if s, ok := stringField(p.obj, "status"); ok && s == "requires_action" {
+			co.RequiresAction = true
+		}
+	}
+	return co
 }

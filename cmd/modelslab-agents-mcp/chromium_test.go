@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // TestChromiumBrowserLogin: a real browser. Headless Chromium, driven by
@@ -67,6 +70,71 @@ func TestChromiumBrowserLogin(t *testing.T) {
 			}
 			if prof := h.ok(t, "agent-profile", map[string]any{"action": "get"}); prof["email"] != demoEmail {
 				t.Errorf("profile: %v", prof)
+			}
+			h.noSecretsLogged(t)
+		})
+	}
+}
+
+// TestChromiumCheckout: a wallet funded through the sandbox's Checkout page in
+// a real browser, in one tool call. The Go SDK client declares URL
+// elicitation; when the server sends it the page, headless Chromium
+// (.ci/chromium-checkout.cjs) opens it and presses Pay, and the fund call
+// answers with the new balance. Run by .ci/chromium.sh.
+func TestChromiumCheckout(t *testing.T) {
+	if os.Getenv("MODELSLAB_CHROMIUM_TEST") != "1" {
+		t.Skip("needs Chromium and playwright-core: run .ci/chromium.sh (sets MODELSLAB_CHROMIUM_TEST=1)")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node not found")
+	}
+	script, err := filepath.Abs("../../.ci/chromium-checkout.cjs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := buildBinary(t)
+	for _, era := range []string{eraNewest, eraHandshake} {
+		t.Run(era, func(t *testing.T) {
+			pages := make(chan string, 2)
+			chromiumDone := make(chan error, 2)
+			client := &mcp.ClientOptions{
+				Capabilities: &mcp.ClientCapabilities{Elicitation: &mcp.ElicitationCapabilities{
+					Form: &mcp.FormElicitationCapabilities{}, URL: &mcp.URLElicitationCapabilities{}}},
+				ElicitationHandler: func(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+					if req.Params.Mode != "url" {
+						return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"confirm": true}}, nil
+					}
+					go func(u string) {
+						ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+						defer cancel()
+						cmd := exec.CommandContext(ctx, node, script, u)
+						var stderr strings.Builder
+						cmd.Stderr = &stderr
+						out, err := cmd.Output()
+						if err != nil {
+							err = fmt.Errorf("chromium: %v\n%s", err, stderr.String())
+						}
+						pages <- string(out)
+						chromiumDone <- err
+					}(req.Params.URL)
+					return &mcp.ElicitResult{Action: "accept"}, nil
+				},
+			}
+			h := startStdio(t, bin, era, startOpts{args: []string{"--no-browser", "--toolsets", "all"}, client: client})
+			h.adopt(t, h.ok(t, "agent-auth", map[string]any{"action": "login", "email": demoEmail, "password": demoPassword}))
+			before, _ := h.ok(t, "agent-wallet", map[string]any{"action": "balance"})["balance"].(float64)
+			d := h.ok(t, "agent-wallet", map[string]any{"action": "fund", "amount": 25})
+			if err := <-chromiumDone; err != nil {
+				t.Fatal(err)
+			}
+			var page struct{ URL, Amount, State, Message string }
+			if err := json.Unmarshal([]byte(<-pages), &page); err != nil || !strings.Contains(page.Amount, "25.00") || page.State == "" {
+				t.Errorf("the page Chromium ended on: %+v (%v)", page, err)
+			}
+			bal, _ := d["balance"].(map[string]any)
+			if d["status"] != "paid" || bal["balance"] != before+25 {
+				t.Fatalf("fund through Chromium: %v (balance before %v)", d, before)
 			}
 			h.noSecretsLogged(t)
 		})

@@ -53,7 +53,8 @@ func (r *doctorReport) add(c doctorCheck) { r.Checks = append(r.Checks, c) }
 var errDoctor = errors.New("doctor: this server cannot work with that control plane and token (see the checks above)")
 
 // doctorReadEndpoints are the read endpoints doctor compares with the contract.
-var doctorReadEndpoints = []string{"/me", "/auth/tokens", "/api-keys", "/teams", "/auth/scopes"}
+var doctorReadEndpoints = []string{"/me", "/auth/tokens", "/api-keys", "/teams", "/auth/scopes",
+	"/usage/summary", "/models/filters", "/billing/overview", "/wallet/balance", "/subscriptions", "/subscriptions/plans"}
 
 func runDoctor(ctx context.Context, cfg *config, log zerolog.Logger, stdout io.Writer) error {
 	clientCfg := upstream.Config{BaseURL: cfg.baseURL, Timeout: cfg.timeout, Logger: log, MaxRetries: -1,
@@ -62,6 +63,7 @@ func runDoctor(ctx context.Context, cfg *config, log zerolog.Logger, stdout io.W
 	if cfg.sandbox {
 		sb = sandbox.New(sandbox.Options{Logger: log})
 		clientCfg.BaseURL = "http://sandbox.invalid/api/agents/v1"
+		clientCfg.Name = upstream.SandboxName
 		clientCfg.Transport = sb.Transport()
 	} else {
 		clientCfg.Transport = http.DefaultTransport.(*http.Transport).Clone()
@@ -206,7 +208,33 @@ func checkEndpoints(ctx context.Context, rep *doctorReport, cl *upstream.Client,
 		c.Status = checkWarn // no tool depends on it
 	}
 	rep.add(c)
+	checkAccountEndpoints(ctx, rep, cl, tok)
 	return true
+}
+
+// checkAccountEndpoints reads one endpoint of each issue-17 toolset (and the
+// plans list that --max-charge reads). Only those toolsets depend on them,
+// and only where published: a failure is a warning naming the toolset.
+func checkAccountEndpoints(ctx context.Context, rep *doctorReport, cl *upstream.Client, tok upstream.Token) {
+	add := func(toolset string, c doctorCheck) {
+		if c.Status == checkFail {
+			c.Status = checkWarn
+			c.Detail += " (only --toolsets " + toolset + " needs it)"
+		}
+		rep.add(c)
+	}
+	usage, err := cl.UsageSummary(ctx, tok)
+	add("usage", endpointCheck("GET /usage/summary", usage, err))
+	filters, err := cl.ModelFilters(ctx, tok)
+	add("models", endpointCheck("GET /models/filters", filters, err))
+	overview, err := cl.BillingOverview(ctx, tok)
+	add("billing", endpointCheck("GET /billing/overview", overview, err))
+	balance, err := cl.WalletBalance(ctx, tok)
+	add("wallet", endpointCheck("GET /wallet/balance", balance, err))
+	subs, err := cl.ListSubscriptions(ctx, tok)
+	add("subscriptions", endpointCheck("GET /subscriptions", subs, err))
+	plans, err := cl.ListPlans(ctx, tok)
+	add("subscriptions or billing (the --max-charge check of a plan's price)", endpointCheck("GET /subscriptions/plans", plans, err))
 }
 
 // heldScopes reads the token's own entry of the token list, or the granted

@@ -39,7 +39,7 @@ func TestDoctorSandbox(t *testing.T) {
 	if err != nil || json.Unmarshal([]byte(out), &rep) != nil {
 		t.Fatalf("--json: %v\n%s", err, out)
 	}
-	if !rep.CanWork || !rep.Sandbox || len(rep.Checks) != 9 {
+	if !rep.CanWork || !rep.Sandbox || len(rep.Checks) != 9+6 { // 6: the reads of issue 17's toolsets
 		t.Errorf("report %+v", rep)
 	}
 	for _, c := range rep.Checks {

@@ -1,13 +1,22 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // bannerWords are the lines that promise a running server.
@@ -26,13 +35,13 @@ func TestRunErrorsComeBeforeTheBanner(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"http", "--sandbox", "--addr", addr}, "address already in use"},
-		{[]string{"sandbox", "--addr", addr}, "address already in use"},
-		{[]string{"http", "--addr", addr}, "address already in use"},
-		{[]string{"http", "--sandbox", "--addr", addr, "--metrics-addr", "127.0.0.1:0"}, "address already in use"},
+		{[]string{"http", "--sandbox", "--addr", addr}, "is already in use"},
+		{[]string{"sandbox", "--addr", addr}, "is already in use"},
+		{[]string{"http", "--addr", addr}, "is already in use"},
+		{[]string{"http", "--sandbox", "--addr", addr, "--metrics-addr", "127.0.0.1:0"}, "is already in use"},
 		{[]string{"stdio", "--sandbox", "--metrics-addr", "127.0.0.1:0", "--read-only", "--toolsets", "auth"}, "no tool left"},
-		{[]string{"stdio", "--sandbox", "--toolsets", "billing"}, `unknown toolset "billing"`},
-		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--toolsets", "billing"}, `unknown toolset "billing"`},
+		{[]string{"stdio", "--sandbox", "--toolsets", "money"}, `unknown toolset "money"`},
+		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--toolsets", "money"}, `unknown toolset "money"`},
 		{[]string{"stdio", "--sandbox", "--read-only", "--toolsets", "auth"}, "no tool left"},
 		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--read-only", "--toolsets", "auth"}, "no tool left"},
 	}
@@ -224,5 +233,254 @@ func TestDockerfileHealthcheckFollowsTheAddress(t *testing.T) {
 	}
 	if _, _, err := runCmd(t, hcArgs, getenv); err != nil {
 		t.Errorf("HEALTHCHECK %q with MODELSLAB_ADDR=%s: %v", hcArgs, moved, err)
+	}
+}
+
+// A MODELSLAB_AGENT_TOKEN that cannot be a token is refused at start-up,
+// saying why and what to do, without repeating the value; the README's
+// Claude Desktop snippet (an empty token) starts (issue 21).
+func TestPlaceholderTokenIsRefused(t *testing.T) {
+	for _, tok := range []string{"optional: a token you already have", "your-token", "<token>", "REPLACE_ME", "xxx", "xxxxxxxx",
+		"${input:modelslab-token}", "42|…P4RU", "Bearer 42|abc", "TODO", "TOKEN"} {
+		for _, cmd := range []string{"stdio", "http", "doctor"} {
+			_, err := parseConfig([]string{cmd, "--sandbox"}, env("MODELSLAB_AGENT_TOKEN", tok), &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), "MODELSLAB_AGENT_TOKEN cannot be a token") || !strings.Contains(err.Error(), "agent-auth") {
+				t.Errorf("%s with %q: %v", cmd, tok, err)
+				continue
+			}
+			if len(tok) > 4 && strings.Contains(strings.ReplaceAll(err.Error(), "MODELSLAB_AGENT_TOKEN", ""), tok) {
+				t.Errorf("%s: the error repeats the value: %v", cmd, err)
+			}
+			if exitCode(err) != 1 {
+				t.Errorf("exit %d, want 1", exitCode(err))
+			}
+		}
+	}
+	// Real tokens, random ones that happen to hold "xx" or "token" inside a
+	// word, and an empty one (none) are accepted.
+	for _, tok := range []string{"", "  ", "42|AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd", "7|tokenizedXXwords0123", "42|secret-token", "sk_live_9f8e7d6c5b4a3210"} {
+		if _, err := parseConfig([]string{"stdio", "--sandbox"}, env("MODELSLAB_AGENT_TOKEN", tok), &bytes.Buffer{}); err != nil {
+			t.Errorf("%q refused: %v", tok, err)
+		}
+	}
+	// The README's snippet, as pasted: its env block starts the server.
+	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Skipf("no README: %v", err)
+	}
+	m := regexp.MustCompile(`"MODELSLAB_AGENT_TOKEN": "([^"]*)"`).FindAllStringSubmatch(string(raw), -1)
+	for _, v := range m {
+		if why := notAToken(v[1]); why != "" {
+			t.Errorf("the README sets MODELSLAB_AGENT_TOKEN to %q, refused: %s", v[1], why)
+		}
+	}
+}
+
+// stdioCalls runs `stdio` in process with args, sends initialize and then each
+// tools/call or resources/read (method, params JSON), and returns each
+// answer's result (or error) as JSON, and stderr. Like one Inspector CLI call
+// per run: a new server every time.
+func stdioCalls(t *testing.T, getenv func(string) string, args []string, calls ...[2]string) ([]string, string) {
+	t.Helper()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	var stderr lockedBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, append([]string{"stdio"}, args...), getenv, inR, outW, &stderr); outW.Close() }()
+	lines := bufio.NewScanner(outR)
+	lines.Buffer(nil, 1<<20)
+	send := func(id int, method, params string) string {
+		fmt.Fprintf(inW, `{"jsonrpc":"2.0","id":%d,"method":%q,"params":%s}`+"\n", id, method, params)
+		if !lines.Scan() {
+			t.Fatalf("no answer to %s; stderr:\n%s", method, stderr.String())
+		}
+		var msg struct {
+			Result, Error json.RawMessage
+		}
+		if err := json.Unmarshal(lines.Bytes(), &msg); err != nil {
+			t.Fatalf("%s: %v: %s", method, err, lines.Text())
+		}
+		if msg.Error != nil {
+			return string(msg.Error)
+		}
+		return string(msg.Result)
+	}
+	send(0, "initialize", `{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}`)
+	fmt.Fprintln(inW, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	var out []string
+	for i, c := range calls {
+		out = append(out, send(i+1, c[0], c[1]))
+	}
+	inW.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	return out, stderr.String()
+}
+
+func toolCall(tool string, args ...string) [2]string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(args); i += 2 {
+		m[args[i]] = args[i+1]
+	}
+	raw, _ := json.Marshal(map[string]any{"name": tool, "arguments": m})
+	return [2]string{"tools/call", string(raw)}
+}
+
+// The README's stdio journey, one server process per call as the Inspector
+// CLI runs it (issue 21): signup, the code from the outbox resource,
+// verify-email, login, profile. The state file and the session's token
+// carry over; with --sandbox-state none every process starts afresh.
+func TestStdioSandboxOutlivesTheProcess(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "sandbox.json")
+	getenv := env("MODELSLAB_SANDBOX_STATE", state)
+	args := []string{"--sandbox"}
+	res, banner := stdioCalls(t, getenv, args, toolCall("agent-auth", "action", "signup", "email", "me@example.test", "password", "correct-horse-1"))
+	if !strings.Contains(banner, "its state kept between runs in\n  "+state) || !strings.Contains(res[0], `\"verification_required\":true`) {
+		t.Fatalf("signup: %s\nbanner:\n%s", res[0], banner)
+	}
+	res, _ = stdioCalls(t, getenv, args, [2]string{"resources/read", `{"uri":"sandbox://outbox/me@example.test"}`})
+	code := regexp.MustCompile(`\\"code\\":\\"(\w+)\\"`).FindStringSubmatch(res[0])
+	if code == nil {
+		t.Fatalf("no code in the outbox of the next process: %s", res[0])
+	}
+	res, _ = stdioCalls(t, getenv, args, toolCall("agent-auth", "action", "verify-email", "verification_code", code[1]))
+	if strings.Contains(res[0], `"isError":true`) {
+		t.Fatalf("verify-email in a third process: %s", res[0])
+	}
+	res, _ = stdioCalls(t, getenv, args,
+		toolCall("agent-auth", "action", "login", "email", "me@example.test", "password", "correct-horse-1"))
+	if strings.Contains(res[0], `"isError":true`) {
+		t.Fatalf("login: %s", res[0])
+	}
+	res, _ = stdioCalls(t, getenv, args, toolCall("agent-profile", "action", "get"))
+	if !strings.Contains(res[0], `\"email\":\"me@example.test\"`) {
+		t.Fatalf("profile in the next process, with the token the last one kept: %s", res[0])
+	}
+	// sandbox reset starts afresh: the account and the session are gone.
+	if _, errOut, err := runCmd(t, []string{"sandbox", "reset"}, getenv); err != nil || !strings.Contains(errOut, state+" removed") {
+		t.Fatalf("sandbox reset: %v %s", err, errOut)
+	}
+	res, _ = stdioCalls(t, getenv, args, toolCall("agent-profile", "action", "get"))
+	if !strings.Contains(res[0], "not_logged_in") {
+		t.Errorf("profile after the reset: %s", res[0])
+	}
+	// In memory, the next process knows nothing of the last.
+	none := env("MODELSLAB_SANDBOX_STATE", "none")
+	stdioCalls(t, none, args, toolCall("agent-auth", "action", "login", "email", "demo@sandbox.test", "password", "sandbox-demo-password"))
+	res, banner = stdioCalls(t, none, args, toolCall("agent-profile", "action", "get"))
+	if !strings.Contains(res[0], "not_logged_in") || !strings.Contains(banner, "in-memory") {
+		t.Errorf("in memory: %s\n%s", res[0], banner)
+	}
+}
+
+// Where the state lives: the user's cache directory for stdio (and reset),
+// memory for http and sandbox unless told; none without a cache directory.
+func TestSandboxStateDefaults(t *testing.T) {
+	home := env("HOME", "/home/u")
+	for _, tc := range []struct {
+		args   []string
+		getenv func(string) string
+		want   string
+	}{
+		{[]string{"stdio"}, home, filepath.Join("/home/u", ".cache", "modelslab-agents-mcp", "sandbox.json")},
+		{[]string{"stdio"}, env("HOME", "/home/u", "XDG_CACHE_HOME", "/xdg"), filepath.Join("/xdg", "modelslab-agents-mcp", "sandbox.json")},
+		{[]string{"stdio"}, env(), ""},
+		{[]string{"stdio", "--sandbox-state", "none"}, home, ""},
+		{[]string{"stdio", "--sandbox-state", "/tmp/s.json"}, home, "/tmp/s.json"},
+		{[]string{"http"}, home, ""},
+		{[]string{"sandbox"}, home, ""},
+		{[]string{"http"}, env("HOME", "/home/u", "MODELSLAB_SANDBOX_STATE", "/tmp/s.json"), "/tmp/s.json"},
+		{[]string{"sandbox", "reset"}, home, filepath.Join("/home/u", ".cache", "modelslab-agents-mcp", "sandbox.json")},
+	} {
+		if runtime.GOOS != "linux" && len(tc.want) > 0 && tc.want[0] == '/' && tc.args[len(tc.args)-1] != "/tmp/s.json" {
+			continue // the cache directory's rules differ by OS
+		}
+		if got := mustParse(t, tc.args, tc.getenv).statePath(); got != tc.want {
+			t.Errorf("%q: state %q, want %q", tc.args, got, tc.want)
+		}
+	}
+	// An unusable state file fails at start, before the banner.
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, err := runCmd(t, []string{"stdio", "--sandbox", "--sandbox-state", filepath.Join(blocker, "sandbox.json")}, env())
+	if err == nil || !strings.Contains(err.Error(), "--sandbox-state") || strings.Contains(errOut, "Sandbox mode") {
+		t.Errorf("unusable state file: %v\n%s", err, errOut)
+	}
+}
+
+// A read-only sandbox (or one without the auth toolset) starts logged in as
+// the demo account, said in the banner: it publishes no login, and the
+// in-process sandbox issues no token to anyone outside (issue 21).
+func TestReadOnlySandboxStartsLoggedIn(t *testing.T) {
+	for _, args := range [][]string{{"--sandbox", "--read-only"}, {"--sandbox", "--toolsets", "profile"}} {
+		res, banner := stdioCalls(t, env(), args, toolCall("agent-profile", "action", "get"))
+		if !strings.Contains(res[0], `\"email\":\"demo@sandbox.test\"`) {
+			t.Errorf("%q: profile: %s", args, res[0])
+		}
+		if !strings.Contains(banner, "logged in as demo@sandbox.test") {
+			t.Errorf("%q: banner:\n%s", args, banner)
+		}
+	}
+	// With a token of its own, or with login published, no demo login.
+	_, banner := stdioCalls(t, env(), []string{"--sandbox"})
+	if strings.Contains(banner, "logged in as") {
+		t.Errorf("a sandbox with login published logged in:\n%s", banner)
+	}
+}
+
+// A busy port is named, with what probably holds it and the flag that moves
+// this server (issue 21: only "bind: address already in use").
+func TestBusyPortIsExplained(t *testing.T) {
+	base, _ := startRun(t, env(), "--sandbox")
+	ours := strings.TrimPrefix(base, "http://")
+	_, port, _ := net.SplitHostPort(ours)
+	other, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"http", "--addr", ours}, []string{"port " + port, "another modelslab-agents-mcp http", "--addr 127.0.0.1:0"}},
+		{[]string{"stdio", "--sandbox", "--metrics-addr", ours}, []string{"port " + port, "--metrics-addr 127.0.0.1:0"}},
+		{[]string{"sandbox", "--addr", other.Addr().String()}, []string{"another program", "ss -ltnp"}},
+	} {
+		_, _, err := runCmd(t, tc.args, env())
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%q: %v, want %q in it", tc.args, err, w)
+			}
+		}
+	}
+}
+
+// sandbox reset is a command of its own: its help, its mistakes' hints.
+func TestSandboxResetCommandLine(t *testing.T) {
+	out, _, err := runCmd(t, []string{"help", "sandbox", "reset"}, env())
+	if !errors.Is(err, flag.ErrHelp) || !strings.HasPrefix(out, "Usage: modelslab-agents-mcp sandbox reset [flags]") || !strings.Contains(out, "--sandbox-state") {
+		t.Errorf("help sandbox reset: %v\n%s", err, out)
+	}
+	for args, hint := range map[string]string{
+		"sandbox reset --addr x": "run 'modelslab-agents-mcp help sandbox reset' for usage",
+		"sandbox reset extra":    "run 'modelslab-agents-mcp help sandbox reset' for usage",
+		"help sandbox x":         "run 'modelslab-agents-mcp help' for usage",
+	} {
+		_, _, err := runCmd(t, strings.Fields(args), env())
+		var printed bytes.Buffer
+		printError(&printed, err)
+		if exitCode(err) != 2 || !strings.HasSuffix(printed.String(), hint+"\n") {
+			t.Errorf("%s: exit %d, %q", args, exitCode(err), printed.String())
+		}
+	}
+	if _, _, err := runCmd(t, []string{"sandbox", "reset"}, env()); err == nil || !strings.Contains(err.Error(), "no state file") {
+		t.Errorf("reset without a cache directory: %v", err)
 	}
 }

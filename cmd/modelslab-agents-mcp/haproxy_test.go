@@ -363,11 +363,18 @@ type haproxy struct {
 // opened (passed as fd 3), so no port is guessed.
 func startHAProxy(t *testing.T, bin, servers string) *haproxy {
 	t.Helper()
-	dir := t.TempDir()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startHAProxyOn(t, bin, servers, ln)
+}
+
+// startHAProxyOn is startHAProxy on a listener the caller opened (to know the
+// address before the replicas start).
+func startHAProxyOn(t *testing.T, bin, servers string, ln net.Listener) *haproxy {
+	t.Helper()
+	dir := t.TempDir()
 	f, err := ln.(*net.TCPListener).File()
 	ln.Close()
 	if err != nil {

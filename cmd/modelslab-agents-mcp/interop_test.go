@@ -83,7 +83,8 @@ func buildBinary(t *testing.T) string {
 // developer's own token or settings cannot leak into (or skew) the child.
 func childEnv(extra ...string) []string {
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "MODELSLAB_") })
-	return append(env, extra...)
+	// Each child's sandbox in memory: tests never share the user's state file.
+	return append(append(env, "MODELSLAB_SANDBOX_STATE=none"), extra...)
 }
 
 // lockedBuffer collects a child's stderr while the test reads it.

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -44,8 +45,11 @@ func TestParseConfigDefaults(t *testing.T) {
 		command: "http", baseURL: upstream.DefaultBaseURL, timeout: upstream.DefaultTimeout,
 		logLevel: "info", logFormat: "auto", addr: "127.0.0.1:8080", sessionSecret: []byte{},
 		drainDelay: 5 * time.Second, maxSessions: server.DefaultMaxSessions,
-		confirmDestructive: "auto",
+		confirmDestructive: "auto", rawArgs: []string{"http"}, sandboxState: "none",
+		// Issue 17: the default toolsets are the five account tools; $100 ceiling.
+		toolsets: []string{"auth", "tokens", "profile", "api-keys", "teams"}, maxCharge: 100,
 	}
+	c.getenv = nil // a func: compared by the cases below
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
 	}
@@ -81,6 +85,12 @@ func TestParseConfigFlagsAndEnv(t *testing.T) {
 			func(c *config) any { return c.readOnly }, true},
 		{[]string{"--toolsets", " auth, api-keys ,,"}, []string{"MODELSLAB_TOOLSETS", " auth, api-keys ,,"},
 			func(c *config) any { return c.toolsets }, []string{"auth", "api-keys"}},
+		{[]string{"--toolsets", "all"}, []string{"MODELSLAB_TOOLSETS", "all"},
+			func(c *config) any { return len(c.toolsets) }, 10},
+		{[]string{"--toolsets", "wallet,default"}, []string{"MODELSLAB_TOOLSETS", "wallet,default"},
+			func(c *config) any { return c.toolsets }, []string{"auth", "tokens", "profile", "api-keys", "teams", "wallet"}},
+		{[]string{"--max-charge", "25.5"}, []string{"MODELSLAB_MAX_CHARGE", "25.5"},
+			func(c *config) any { return c.maxCharge }, 25.5},
 		{[]string{"--reveal-tokens"}, []string{"MODELSLAB_REVEAL_TOKENS", "true"},
 			func(c *config) any { return c.revealTokens }, true},
 		{[]string{"--sandbox"}, []string{"MODELSLAB_SANDBOX", "1"},
@@ -108,16 +118,25 @@ func TestParseConfigFlagsAndEnv(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.flag[0], func(t *testing.T) {
-			byFlag := mustParse(t, append([]string{"http"}, tc.flag...), env())
+			cmd := "http"
+			if tc.flag[0] == "--reveal-tokens" {
+				cmd = "stdio" // its only command
+			}
+			byFlag := mustParse(t, append([]string{cmd}, tc.flag...), env())
 			if got := tc.field(byFlag); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("flag %v: got %#v, want %#v", tc.flag, got, tc.want)
 			}
-			byEnv := mustParse(t, []string{"http"}, env(tc.env...))
+			// Before the command too.
+			byFlag = mustParse(t, append(slices.Clone(tc.flag), cmd), env())
+			if got := tc.field(byFlag); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("flag %v before %s: got %#v, want %#v", tc.flag, cmd, got, tc.want)
+			}
+			byEnv := mustParse(t, []string{cmd}, env(tc.env...))
 			if got := tc.field(byEnv); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("env %v: got %#v, want %#v", tc.env, got, tc.want)
 			}
 			// Unset, the field keeps its default: the case is not vacuous.
-			if got := tc.field(mustParse(t, []string{"http"}, env())); reflect.DeepEqual(got, tc.want) {
+			if got := tc.field(mustParse(t, []string{cmd}, env())); reflect.DeepEqual(got, tc.want) {
 				t.Errorf("default already equals %#v", got)
 			}
 		})
@@ -149,15 +168,18 @@ func TestParseConfigSecretsFromEnvOnly(t *testing.T) {
 		t.Errorf("session secret = %q", c.sessionSecret)
 	}
 
-	// No flag may carry the token: flags show in `ps`. The help lists every
-	// flag; none but --reveal-tokens (a boolean) names a token or secret.
+	// No flag may carry the token: flags show in `ps`. Each command's help
+	// lists its flags; none but --reveal-tokens (a boolean) names a token or secret.
 	var stderr bytes.Buffer
-	if _, err := parseConfig([]string{"--help"}, env(), &stderr); !errors.Is(err, flag.ErrHelp) {
-		t.Fatalf("--help: %v", err)
-	}
-	for _, name := range regexp.MustCompile(`(?m)^  -(\S+)`).FindAllStringSubmatch(stderr.String(), -1) {
-		if n := name[1]; (strings.Contains(n, "token") || strings.Contains(n, "secret")) && n != "reveal-tokens" {
-			t.Errorf("flag -%s could carry a secret", n)
+	for _, cmd := range commandNames() {
+		stderr.Reset()
+		if _, err := parseConfig([]string{"help", cmd}, env(), &stderr); !errors.Is(err, flag.ErrHelp) {
+			t.Fatalf("help %s: %v", cmd, err)
+		}
+		for _, name := range regexp.MustCompile(`(?m)^\s+(?:-\w, )?--(\S+)`).FindAllStringSubmatch(stderr.String(), -1) {
+			if n := name[1]; (strings.Contains(n, "token") || strings.Contains(n, "secret")) && n != "reveal-tokens" {
+				t.Errorf("flag --%s of %s could carry a secret", n, cmd)
+			}
 		}
 	}
 	for _, args := range [][]string{
@@ -211,17 +233,17 @@ func TestParseConfigErrors(t *testing.T) {
 		{"help for an unknown command", []string{"help", "serve"}, nil, `unknown command "serve"`},
 		{"no command", nil, nil, "a command is required"},
 		{"no command, only flags", []string{"--sandbox"}, nil, "a command is required"},
-		{"unknown flag", []string{"http", "--bogus"}, nil, "flag provided but not defined: -bogus"},
-		{"timeout not a duration", []string{"http", "--timeout", "soon"}, nil, `invalid value "soon" for flag -timeout`},
-		{"timeout zero", []string{"http", "--timeout", "0s"}, nil, "--timeout must be positive"},
-		{"timeout negative", []string{"http", "--timeout", "-1s"}, nil, "--timeout must be positive"},
-		{"env timeout not a duration", []string{"http"}, []string{"MODELSLAB_TIMEOUT", "30"}, `MODELSLAB_TIMEOUT="30": want a positive Go duration`},
-		{"env timeout negative", []string{"http"}, []string{"MODELSLAB_TIMEOUT", "-5s"}, `MODELSLAB_TIMEOUT="-5s"`},
+		{"unknown flag", []string{"http", "--bogus"}, nil, "unknown flag --bogus for http"},
+		{"timeout not a duration", []string{"http", "--timeout", "soon"}, nil, `--timeout "soon": want a Go duration such as 30s`},
+		{"timeout zero", []string{"http", "--timeout", "0s"}, nil, "--timeout (MODELSLAB_TIMEOUT) must be positive"},
+		{"timeout negative", []string{"http", "--timeout", "-1s"}, nil, "--timeout (MODELSLAB_TIMEOUT) must be positive"},
+		{"env timeout not a duration", []string{"http"}, []string{"MODELSLAB_TIMEOUT", "30"}, `MODELSLAB_TIMEOUT="30": want a Go duration such as 30s`},
+		{"env timeout negative", []string{"http"}, []string{"MODELSLAB_TIMEOUT", "-5s"}, `--timeout (MODELSLAB_TIMEOUT) must be positive`},
 		{"log level", []string{"http", "--log-level", "loud"}, nil, `--log-level "loud": use debug, info, warn or error`},
 		{"env log level", []string{"http"}, []string{"MODELSLAB_LOG_LEVEL", "verbose"}, `--log-level "verbose"`},
 		{"log format", []string{"http", "--log-format", "xml"}, nil, `--log-format "xml": use json or console`},
 		{"env log format", []string{"http"}, []string{"MODELSLAB_LOG_FORMAT", "text"}, `--log-format "text"`},
-		{"bool flag value", []string{"http", "--read-only=yes"}, nil, `invalid boolean value "yes" for -read-only`},
+		{"bool flag value", []string{"http", "--read-only=yes"}, nil, `--read-only "yes": want 1, true, 0 or false`},
 		{"env bool", []string{"http"}, []string{"MODELSLAB_READ_ONLY", "yes"}, `MODELSLAB_READ_ONLY="yes": want 1, true, 0 or false`},
 		{"env bool sandbox", []string{"http"}, []string{"MODELSLAB_SANDBOX", "on"}, `MODELSLAB_SANDBOX="on"`},
 		{"env bool reveal", []string{"stdio"}, []string{"MODELSLAB_REVEAL_TOKENS", "always"}, `MODELSLAB_REVEAL_TOKENS="always"`},
@@ -252,8 +274,9 @@ func TestParseConfigErrors(t *testing.T) {
 			}
 		})
 	}
-	// The sandbox command is the control plane: no conflict there.
-	mustParse(t, []string{"sandbox", "--sandbox", "--base-url", "http://127.0.0.1:9/api"}, env())
+	// The sandbox command is the control plane: the variables of a shell set
+	// up for stdio do not disturb it.
+	mustParse(t, []string{"sandbox"}, env("MODELSLAB_SANDBOX", "1", "MODELSLAB_BASE_URL", "http://127.0.0.1:9/api"))
 }
 
 func runCmd(t *testing.T, args []string, getenv func(string) string) (stdout, stderr string, err error) {
@@ -266,15 +289,16 @@ func runCmd(t *testing.T, args []string, getenv func(string) string) (stdout, st
 }
 
 func TestRunVersion(t *testing.T) {
-	oldV, oldC := version, commit
-	t.Cleanup(func() { version, commit = oldV, oldC })
-	version, commit = "v1.2.3-test", "abc1234"
+	oldV, oldC, oldD := version, commit, date
+	t.Cleanup(func() { version, commit, date = oldV, oldC, oldD })
+	version, commit, date = "v1.2.3-test", "abc1234", "2026-01-02T15:04:05Z"
 	for _, args := range [][]string{{"version"}, {"--version"}, {"http", "--version"}} {
 		out, errOut, err := runCmd(t, args, env())
 		if err != nil {
 			t.Fatalf("%q: %v", args, err)
 		}
-		for _, want := range []string{"modelslab-agents-mcp v1.2.3-test", "commit abc1234", runtime.Version(), runtime.GOOS + "/" + runtime.GOARCH} {
+		for _, want := range []string{"modelslab-agents-mcp v1.2.3-test", "commit abc1234", "built 2026-01-02T15:04:05Z",
+			runtime.Version(), runtime.GOOS + "/" + runtime.GOARCH} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%q printed %q, want %q in it", args, out, want)
 			}
@@ -283,18 +307,20 @@ func TestRunVersion(t *testing.T) {
 			t.Errorf("%q wrote to stderr: %q", args, errOut)
 		}
 	}
-	// Without -ldflags the commit comes from the build info, else "unknown".
-	commit = ""
+	// Without -ldflags the commit and date come from the build info, else "unknown".
+	commit, date = "", ""
 	out, _, _ := runCmd(t, []string{"version"}, env())
-	if !regexp.MustCompile(`\(commit \S+, go`).MatchString(out) {
-		t.Errorf("version without a commit: %q", out)
+	if !regexp.MustCompile(`\(commit \S+, built \S+, go`).MatchString(out) {
+		t.Errorf("version without a commit or date: %q", out)
 	}
 }
 
 // Help goes to stdout with exit 0, as go and git do: `--help`, `-h`, `help`,
-// and a command's own with `help <command>` or `<command> --help`.
+// and a command's own with `help <command>` or `<command> --help`, listing
+// that command's flags only (issue 21: `help http` listed stdio's and doctor's).
 func TestRunHelp(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"http", "--help"}, {"help", "http"}, {"stdio", "-h"}} {
+	check := func(args []string) string {
+		t.Helper()
 		out, errOut, err := runCmd(t, args, env())
 		if !errors.Is(err, flag.ErrHelp) {
 			t.Fatalf("%q: err = %v, want flag.ErrHelp", args, err)
@@ -310,33 +336,64 @@ func TestRunHelp(t *testing.T) {
 		if printed.Len() != 0 {
 			t.Errorf("%q: an error line after the help: %q", args, printed.String())
 		}
-		for _, want := range []string{
-			"Usage:", "MODELSLAB_AGENT_TOKEN", "MODELSLAB_SESSION_SECRET",
-			"-base-url", "-timeout", "-log-level", "-log-format", "-read-only", "-toolsets", "-reveal-tokens",
-			"-sandbox", "-addr", "-allowed-origins", "-allowed-hosts", "-version",
-			// The sandbox's own default port is in every help.
-			"127.0.0.1:8090",
-		} {
+		return out
+	}
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}} {
+		out := check(args)
+		for _, want := range []string{"Usage:", "MODELSLAB_AGENT_TOKEN", "MODELSLAB_SESSION_SECRET", "before or after the command"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%q: help lacks %q", args, want)
 			}
 		}
-		if len(args) == 1 || args[0] == "--help" || args[0] == "-h" {
-			for _, cmd := range []string{"stdio", "http", "sandbox", "healthcheck", "version", "help [command]"} {
-				if !strings.Contains(out, "modelslab-agents-mcp "+cmd) {
-					t.Errorf("%q: the command list lacks %q", args, cmd)
+		for _, cmd := range []string{"stdio", "http", "sandbox", "healthcheck", "doctor", "version", "completion SHELL", "help [command]"} {
+			if !strings.Contains(out, "modelslab-agents-mcp "+cmd) {
+				t.Errorf("%q: the command list lacks %q", args, cmd)
+			}
+		}
+	}
+	// Each command's flags, with their variables, and no other command's.
+	own := map[string][]string{
+		"http": {"--base-url", "MODELSLAB_BASE_URL", "--timeout", "--log-level", "--log-format", "--read-only", "--toolsets",
+			"--sandbox", "--addr", "--allowed-origins", "--allowed-hosts", "--version", "--max-sessions", "--drain-delay", `(default "127.0.0.1:8080")`,
+			"MODELSLAB_AGENT_TOKEN"},
+		"stdio":       {"--reveal-tokens", "MODELSLAB_REVEAL_TOKENS", "--sandbox", "--read-only", "--metrics-addr"},
+		"sandbox":     {"--addr", `(default "127.0.0.1:8090")`},
+		"healthcheck": {"--addr"},
+		"doctor":      {"--json", "--base-url", "--sandbox"},
+	}
+	others := map[string][]string{
+		"http":        {"--json"},
+		"stdio":       {"--addr", "--json", "--allowed-origins", "--max-sessions", "--drain-delay"},
+		"sandbox":     {"--sandbox", "--base-url", "--read-only", "--json"},
+		"healthcheck": {"--sandbox", "--log-level", "--json"},
+		"doctor":      {"--addr", "--read-only", "--reveal-tokens"},
+	}
+	for cmd, wants := range own {
+		for _, args := range [][]string{{"help", cmd}, {cmd, "--help"}, {cmd, "-h"}, {"--help", cmd}} {
+			out := check(args)
+			if !strings.HasPrefix(out, "Usage: modelslab-agents-mcp "+cmd+" [flags]") {
+				t.Errorf("%q: %s", args, out)
+			}
+			for _, w := range wants {
+				if !strings.Contains(out, w) {
+					t.Errorf("%q: lacks %s:\n%s", args, w, out)
+				}
+			}
+			for _, w := range others[cmd] {
+				if strings.Contains(out, w+" ") {
+					t.Errorf("%q: lists %s, a flag of another command:\n%s", args, w, out)
 				}
 			}
 		}
 	}
-	// A command's help is its own, with its own defaults.
-	out, _, _ := runCmd(t, []string{"help", "sandbox"}, env())
-	if !strings.HasPrefix(out, "Usage: modelslab-agents-mcp sandbox [flags]") || !strings.Contains(out, `(default "127.0.0.1:8090")`) {
-		t.Errorf("help sandbox:\n%s", out)
-	}
-	out, _, _ = runCmd(t, []string{"http", "--help"}, env())
-	if !strings.HasPrefix(out, "Usage: modelslab-agents-mcp http [flags]") || !strings.Contains(out, "/healthz") || !strings.Contains(out, "SIGTERM") {
+	out := check([]string{"http", "--help"})
+	if !strings.Contains(out, "/healthz") || !strings.Contains(out, "SIGTERM") {
 		t.Errorf("http --help:\n%s", out)
+	}
+	// Completions come from cobra: a script for each shell, exit 0.
+	out = check([]string{"completion", "bash"})
+	if !strings.Contains(out, "modelslab-agents-mcp") || !strings.Contains(out, "complete ") {
+		t.Errorf("completion bash printed %.200q", out)
 	}
 	if exitCode(errors.New("boom")) != 1 {
 		t.Error("an error must exit 1")
@@ -348,18 +405,26 @@ func TestRunHelp(t *testing.T) {
 func TestRunUsageErrors(t *testing.T) {
 	// Every command, in help's order (other branches add commands).
 	all := strings.Join(commandNames(), ", ")
-	if !strings.HasPrefix(all, "stdio, http, sandbox, healthcheck") || !strings.HasSuffix(all, "version, help") {
+	if !strings.HasPrefix(all, "stdio, http, sandbox, healthcheck") || !strings.HasSuffix(all, "version, completion, help") {
 		t.Errorf("commands: %s", all)
 	}
 	cases := []struct {
 		args       []string
 		line, hint string
 	}{
-		{[]string{"http", "--bogus"}, "modelslab-agents-mcp: flag provided but not defined: -bogus", "run 'modelslab-agents-mcp help http' for usage"},
-		{[]string{"--bogus"}, "modelslab-agents-mcp: flag provided but not defined: -bogus", "run 'modelslab-agents-mcp help' for usage"},
+		{[]string{"http", "--bogus"}, "modelslab-agents-mcp: unknown flag --bogus for http", "run 'modelslab-agents-mcp help http' for usage"},
+		{[]string{"--bogus"}, "modelslab-agents-mcp: unknown flag --bogus", "run 'modelslab-agents-mcp help' for usage"},
+		// Suggestions (issue 21): a typo, a flag of another command, --port.
+		{[]string{"--sanbox", "http"}, "modelslab-agents-mcp: unknown flag --sanbox for http; did you mean --sandbox?", "run 'modelslab-agents-mcp help http' for usage"},
+		{[]string{"http", "--port", "9000"}, "modelslab-agents-mcp: unknown flag --port for http; the listen address is one flag, host and port: --addr 127.0.0.1:9000 (MODELSLAB_ADDR)", "run 'modelslab-agents-mcp help http' for usage"},
+		{[]string{"stdio", "--port=9000"}, "modelslab-agents-mcp: unknown flag --port for stdio; modelslab-agents-mcp stdio does not listen, http does: modelslab-agents-mcp http --addr 127.0.0.1:9000", "run 'modelslab-agents-mcp help stdio' for usage"},
+		{[]string{"stdio", "--addr", "127.0.0.1:1"}, "modelslab-agents-mcp: unknown flag --addr for stdio: --addr is a flag of http, sandbox, healthcheck", "run 'modelslab-agents-mcp help stdio' for usage"},
+		{[]string{"htpp"}, `modelslab-agents-mcp: unknown command "htpp" (commands: ` + all + `); did you mean http?`, "run 'modelslab-agents-mcp help' for usage"},
+		{[]string{"help", "htpp"}, `modelslab-agents-mcp: unknown command "htpp" (commands: ` + all + `); did you mean http?`, "run 'modelslab-agents-mcp help' for usage"},
+		{[]string{"--sandbox"}, "modelslab-agents-mcp: a command is required: --sandbox is a flag of stdio, http, doctor, e.g. modelslab-agents-mcp stdio --sandbox", "run 'modelslab-agents-mcp help' for usage"},
 		{[]string{"serve"}, `modelslab-agents-mcp: unknown command "serve" (commands: ` + all + `)`, "run 'modelslab-agents-mcp help' for usage"},
 		{nil, "modelslab-agents-mcp: a command is required: " + all, "run 'modelslab-agents-mcp help' for usage"},
-		{[]string{"stdio", "--timeout", "soon"}, `modelslab-agents-mcp: invalid value "soon" for flag -timeout: parse error`, "run 'modelslab-agents-mcp help stdio' for usage"},
+		{[]string{"stdio", "--timeout", "soon"}, `modelslab-agents-mcp: --timeout "soon": want a Go duration such as 30s`, "run 'modelslab-agents-mcp help stdio' for usage"},
 	}
 	for _, tc := range cases {
 		out, errOut, err := runCmd(t, tc.args, env())
@@ -376,7 +441,7 @@ func TestRunUsageErrors(t *testing.T) {
 		}
 	}
 	// Other failures are one line, exit 1, no hint.
-	_, _, err := runCmd(t, []string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--toolsets", "billing"}, env())
+	_, _, err := runCmd(t, []string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--toolsets", "money"}, env())
 	var printed bytes.Buffer
 	printError(&printed, err)
 	if exitCode(err) != 1 || strings.Count(printed.String(), "\n") != 1 {
@@ -513,8 +578,8 @@ func TestRunStartupErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"stdio", "--sandbox", "--toolsets", "billing"}, `unknown toolset "billing"`},
-		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--toolsets", "billing"}, `unknown toolset "billing"`},
+		{[]string{"stdio", "--sandbox", "--toolsets", "money"}, `unknown toolset "money"`},
+		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--toolsets", "money"}, `unknown toolset "money"`},
 		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--allowed-origins", "ftp://x.example.com"}, "allowed origin"},
 		{[]string{"http", "--sandbox", "--addr", "127.0.0.1:99999"}, "99999"},
 	}

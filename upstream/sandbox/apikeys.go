@@ -26,11 +26,11 @@ type apiKeyView struct {
 	LastUsedAt any    `json:"last_used_at"` // always null: generation calls are not modelled
 }
 
-// view renders a key; unless full, the secret is masked as "sk_...abcd".
+// view renders a key; unless full, the secret is masked as "…abcd", the one mask style of this project (README, Security model).
 func (k *apiKey) view(full bool) apiKeyView {
 	key := k.secret
 	if !full {
-		key = "sk_..." + k.secret[len(k.secret)-4:]
+		key = "…" + k.secret[len(k.secret)-4:]
 	}
 	return apiKeyView{k.id, k.name, nullIfEmpty(k.notes), key, iso(k.createdAt), nil}
 }

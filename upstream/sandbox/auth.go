@@ -46,6 +46,10 @@ type user struct {
 	verifyExpires time.Time
 	resetHash     string // hex sha256 of the reset token
 	resetExpires  time.Time
+
+	// money is the account's wallet ledger, cards, invoices, subscriptions
+	// and usage (money.go); built on first use.
+	money *accountMoney
 }
 
 type userSummary struct {

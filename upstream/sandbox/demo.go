@@ -38,6 +38,6 @@ func (s *Sandbox) seedDemo() {
 	s.demo = Demo{
 		Email: demo.email, Password: demoPassword, Username: demo.username,
 		TeamAccountUsername: acme.username, APIKeyID: key.id, MemberID: mateMember.id,
-		PendingInviteEmail: invite.email,
+		PendingInviteEmail: invite.email, SubscriptionID: demoSubscriptionID, PaymentMethodID: "pm_sandbox_visa_4242",
 	}
 }

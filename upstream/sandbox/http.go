@@ -20,6 +20,7 @@ type call struct {
 	body  fields // the JSON object body; empty for GET/DELETE
 	id    int64  // the {id} path parameter
 	uuid  string // the {uuid} path parameter
+	str   string // the {str} path parameter (model, invoice, card, payment ids)
 	tok   *token // the calling token (authenticated routes)
 	owner *user  // the person who holds tok
 	acct  *user  // the account tok acts on (owner unless switched)
@@ -32,6 +33,10 @@ type response struct {
 	status int
 	data   any
 	err    *apiError
+	replay bool // an idempotent replay (see idempotency.go)
+	// transient marks an answer that changed nothing and may change on a
+	// repeat (confirm-checkout "pending"): it is not kept for the key.
+	transient bool
 }
 
 type apiError struct {
@@ -45,6 +50,8 @@ type envelope struct {
 	Error *apiError `json:"error"`
 	Meta  struct {
 		RequestID string `json:"request_id"`
+		// IdempotencyReplay marks the first answer to an Idempotency-Key, again.
+		IdempotencyReplay bool `json:"idempotency_replay,omitempty"`
 	} `json:"meta"`
 }
 
@@ -110,10 +117,14 @@ func (c *call) insufficientScope(scope string, granted []string) response {
 // route is one endpoint of contract §2.
 type route struct {
 	method  string
-	pattern []string // literal segments, "{id}" (positive integer) or "{uuid}"
+	pattern []string // literal segments, "{id}" (positive integer), "{uuid}" or "{str}"
 	authed  bool     // needs a bearer token; public routes use the agent-auth limiter
 	scope   string   // required scope ("" = not gated)
 	h       func(*call) response
+	// money marks a billing, wallet or subscription mutation: it honours
+	// Idempotency-Key (idempotency.go). billing puts it under the
+	// agent-billing limiter too.
+	money, billing bool
 }
 
 func (s *Sandbox) routes() []route {
@@ -121,7 +132,7 @@ func (s *Sandbox) routes() []route {
 		return route{method: method, pattern: strings.Split(path, "/"), authed: authed, scope: scope, h: h}
 	}
 	// Literal routes come before parameterised ones with the same shape.
-	return []route{
+	return append([]route{
 		r("POST", "auth/signup", false, "", s.signup),
 		r("POST", "auth/login", false, "", s.login),
 		r("POST", "auth/verify-email", false, "", s.verifyEmail),
@@ -156,7 +167,7 @@ func (s *Sandbox) routes() []route {
 		r("PUT", "teams/{id}", true, "teams:write", s.updateMember),
 		r("DELETE", "teams/{id}", true, "teams:write", s.deleteMember),
 		r("POST", "teams/{id}/resend-invite", true, "teams:write", s.resendInvite),
-	}
+	}, s.accountRoutes()...)
 }
 
 // match finds the route for method and the path below APIPrefix. With no
@@ -172,7 +183,7 @@ func match(routes []route, method, path string) (rt *route, params []string, all
 		var vals []string
 		matched := true
 		for j, lit := range p {
-			if lit == "{id}" || lit == "{uuid}" {
+			if lit == "{id}" || lit == "{uuid}" || lit == "{str}" {
 				vals = append(vals, segs[j])
 			} else if lit != segs[j] {
 				matched = false
@@ -216,6 +227,13 @@ func (c *call) parseParams(rt *route, vals []string) bool {
 				return false
 			}
 			c.uuid = v
+		case "{str}":
+			v := vals[i]
+			i++
+			if !validStrParam(v) {
+				return false
+			}
+			c.str = v
 		}
 	}
 	return true
@@ -227,6 +245,10 @@ func (c *call) parseParams(rt *route, vals []string) bool {
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if isSitePath(r.URL.Path) {
 		s.serveSite(w, r) // HTML, not the API's JSON envelope
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, CheckoutPath) {
+		s.serveCheckout(w, r) // the Checkout page: HTML too
 		return
 	}
 	hdr := http.Header{}
@@ -275,8 +297,8 @@ func (s *Sandbox) serve(w http.ResponseWriter, r *http.Request, hdr http.Header)
 		raw, bodyErr = io.ReadAll(http.MaxBytesReader(w, r.Body, int64(s.limits.MaxBodyBytes)))
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lockState()
+	defer func() { s.unlockState(rt != nil) }() // an API call may change the state (last_used_at, sweeps)
 	c := &call{s: s, r: r, now: s.clock(), hdr: hdr}
 	c.reqID = s.uuid()
 	hdr.Set("X-Request-Id", c.reqID)
@@ -289,6 +311,7 @@ func (s *Sandbox) serve(w http.ResponseWriter, r *http.Request, hdr http.Header)
 	var env envelope
 	env.Data, env.Error = res.data, res.err
 	env.Meta.RequestID = c.reqID
+	env.Meta.IdempotencyReplay = res.replay
 	body, err := json.Marshal(env)
 	if err != nil { // unreachable with the types used here; never panic
 		res = fail(http.StatusInternalServerError, "internal_error", "Internal server error.", nil)
@@ -371,6 +394,15 @@ func (s *Sandbox) dispatch(c *call, rt *route, vals, allowed []string, known, ou
 	}
 	if rt.scope != "" && !hasScope(c.tok.scopes, rt.scope) {
 		return c.insufficientScope(rt.scope, c.tok.scopes)
+	}
+	if rt.billing {
+		c.rateLimit(limitBilling, ip+"|user:"+strconv.FormatInt(c.owner.id, 10))
+		if c.limited() {
+			return c.tooMany()
+		}
+	}
+	if rt.money {
+		return s.idempotent(c, rt, rt.h)
 	}
 	return rt.h(c)
 }

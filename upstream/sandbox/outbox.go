@@ -74,8 +74,8 @@ func (s *Sandbox) outboxFor(email string) []Mail {
 // Outbox returns the mail sent to email (case-insensitive), newest last; ""
 // returns all of it.
 func (s *Sandbox) Outbox(email string) []Mail {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lockState()
+	defer s.unlockState(false)
 	return s.outboxFor(email)
 }
 

@@ -11,6 +11,7 @@ type limitKind int
 const (
 	limitAuth    limitKind = iota // agent-auth: per IP+email
 	limitGeneral                  // agent-general: per IP+user
+	limitBilling                  // agent-billing: per IP+user, on top of agent-general
 )
 
 // maxWindows bounds the limiter's memory even under a flood of distinct
@@ -71,8 +72,11 @@ func (c *call) rateLimit(kind limitKind, key string) {
 		return
 	}
 	name, limit := "agent-general", s.opts.GeneralLimit
-	if kind == limitAuth {
+	switch kind {
+	case limitAuth:
 		name, limit = "agent-auth", s.opts.AuthLimit
+	case limitBilling:
+		name, limit = "agent-billing", s.opts.BillingLimit
 	}
 	remaining, reset, allowed := s.limiter.hit(name+"|"+key, limit, c.now)
 	c.hdr.Set("X-RateLimit-Limit", strconv.Itoa(limit))

@@ -1,5 +1,7 @@
 // Package sandbox is an in-memory fake of the ModelsLab Agent Control Plane
-// (/api/agents/v1): auth, tokens, profile, API keys and teams.
+// (/api/agents/v1): auth, tokens, profile, API keys and teams, and (issue 17)
+// usage, the model catalogue, billing, the wallet and subscriptions, with a
+// Checkout page at CheckoutPath (see money.go for the money rules it plays).
 //
 // It is the offline default of the product ("rehearse account workflows
 // offline"), and the upstream for every test, much like stripe-mock. It follows
@@ -44,6 +46,16 @@ type Options struct {
 	AuthLimit int
 	// GeneralLimit is the agent-general limit per minute, per IP+user (0 = 120).
 	GeneralLimit int
+	// BillingLimit is the agent-billing limit per minute, per IP+user, for
+	// fund, subscription and payment-method changes (0 = 15).
+	BillingLimit int
+	// CheckoutBase, when set, returns the scheme://host[:port] under which the
+	// Checkout page (CheckoutPath) is reachable by a person's browser; the
+	// sandbox calls it each time it mints a Checkout URL, so a server can
+	// start that listener only then. Unset (or ""), the URL is built from the
+	// request's Host when it came over a real listener, else from
+	// http://sandbox.invalid (reachable only through Transport).
+	CheckoutBase func() string
 	// Now is the clock (nil = time.Now). Tests move it for expiry and limits.
 	Now func() time.Time
 	// Logger receives outbox mail (info) and request lines (debug). The zero
@@ -51,6 +63,9 @@ type Options struct {
 	Logger zerolog.Logger
 	// Limits caps the in-memory state; zero fields take the defaults.
 	Limits Limits
+	// StatePath, when set, keeps the state in this file, shared by every
+	// process that names it (state.go); "" keeps it in memory.
+	StatePath string
 }
 
 // Limits caps the sandbox's memory use. Past a cap, the request that would
@@ -89,6 +104,11 @@ type Demo struct {
 	APIKeyID            int64  // the demo user's default API key
 	MemberID            int64  // an accepted member of the demo user's team
 	PendingInviteEmail  string // a pending invitation in the demo user's team
+	// The demo account's money (see money.go; built on first use): a 25.00
+	// USD wallet with a ledger, this active subscription (plan 1, Basic,
+	// 27.00 a month) and this default card (Visa 4242).
+	SubscriptionID  int64
+	PaymentMethodID string
 }
 
 // Sandbox is an in-memory control plane. Create it with New.
@@ -111,6 +131,12 @@ type Sandbox struct {
 	limiter   *limiter
 	nextSweep time.Time
 	demo      Demo
+	store     *store // the state file; nil in memory
+	session   string // a stdio session's token, kept with the state file
+	// Issue 17: Checkout sessions by id, idempotent answers, id counters.
+	sessions  map[string]*checkoutSession
+	idem      map[idemKey]*idemEntry
+	nextSubID int64
 
 	routeTable []route // immutable after New
 }
@@ -128,6 +154,10 @@ func New(opts Options) *Sandbox {
 		tokens:   map[int64]*token{},
 		byInvite: map[string]*member{},
 		verifyBy: map[string]int64{},
+		sessions: map[string]*checkoutSession{},
+		idem:     map[idemKey]*idemEntry{},
+		// Subscription ids of new subscriptions; the demo's is demoSubscriptionID.
+		nextSubID: 2000,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -137,6 +167,12 @@ func New(opts Options) *Sandbox {
 	}
 	if opts.GeneralLimit <= 0 {
 		s.opts.GeneralLimit = 120
+	}
+	if opts.BillingLimit <= 0 {
+		s.opts.BillingLimit = 15
+	}
+	if opts.StatePath != "" {
+		s.store = &store{path: opts.StatePath} // read at the first request, not here
 	}
 	s.routeTable = s.routes()
 	s.rnd = newRandSource(opts.Seed)
@@ -185,4 +221,5 @@ func (s *Sandbox) sweep(now time.Time) {
 		}
 	}
 	s.limiter.sweep(now)
+	s.sweepMoney(now)
 }

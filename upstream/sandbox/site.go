@@ -90,8 +90,8 @@ func (s *Sandbox) serveSite(w http.ResponseWriter, r *http.Request) {
 // siteLogin checks the password and mints the token, under the lock; it
 // returns the callback's query, or the message for the form.
 func (s *Sandbox) siteLogin(f siteForm, password string) (url.Values, string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lockState()
+	defer s.unlockState(true)
 	now := s.clock()
 	u := s.byEmail[normalizeEmail(f.Email)]
 	if !s.checkPassword(u, password) {
@@ -178,14 +178,19 @@ button{margin:1rem .5rem 0 0;padding:.5rem 1rem}.err{color:#a3261b}.note{color:#
 }
 
 func writeSitePage(w http.ResponseWriter, status int, f siteForm) {
-	h := w.Header()
+	setPageHeaders(w.Header(), "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, sitePageHTML(f))
+}
+
+// setPageHeaders are the headers of the sandbox's HTML pages: never cached,
+// never framed, no sniffing, and csp as the Content-Security-Policy.
+func setPageHeaders(h http.Header, csp string) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, sitePageHTML(f))
+	h.Set("Content-Security-Policy", csp)
 }
 
 // isSitePath reports whether path is the site route (with or without a slash).

@@ -43,6 +43,14 @@ func (t transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	sreq.RemoteAddr = loopbackAddr
 	sreq.RequestURI = req.URL.RequestURI()
 	sreq.Proto, sreq.ProtoMajor, sreq.ProtoMinor = "HTTP/1.1", 1, 1
+	// A server reads header names case-insensitively (net/http canonicalises
+	// them); a client may send any spelling, e.g. "idempotency-key".
+	hdr := make(http.Header, len(req.Header))
+	for k, vs := range req.Header {
+		ck := http.CanonicalHeaderKey(k)
+		hdr[ck] = append(hdr[ck], vs...)
+	}
+	sreq.Header = hdr
 	if sreq.Host == "" {
 		sreq.Host = req.URL.Host
 	}

@@ -1,0 +1,88 @@
+package oauth
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Store holds the little state the tokens cannot carry: which single-use
+// values (codes, refresh tokens) were used, and which grants were revoked.
+// MemoryStore serves one replica; replicas behind a load balancer share a
+// Store (Redis or Valkey) so that a code or an old refresh token replayed on
+// another replica is refused too.
+type Store interface {
+	// Use marks id used until ttl has passed; it reports whether this was the
+	// first use.
+	Use(ctx context.Context, id string, ttl time.Duration) (first bool, err error)
+	// Revoke denylists a grant for ttl (the longest any of its tokens lives).
+	Revoke(ctx context.Context, grant string, ttl time.Duration) error
+	// Revoked reports whether a grant was revoked.
+	Revoked(ctx context.Context, grant string) (bool, error)
+}
+
+// MemoryStore is the single-replica Store: two maps with expiries, bounded.
+type MemoryStore struct {
+	mu      sync.Mutex
+	used    map[string]time.Time
+	revoked map[string]time.Time
+	max     int
+	now     func() time.Time
+}
+
+// NewMemoryStore returns a store that keeps at most max entries of each kind
+// (default 100 000); past it, expired entries are swept, and if none has
+// expired the oldest-expiring goes first.
+func NewMemoryStore(max int) *MemoryStore {
+	if max <= 0 {
+		max = 100_000
+	}
+	return &MemoryStore{used: map[string]time.Time{}, revoked: map[string]time.Time{}, max: max, now: time.Now}
+}
+
+func (m *MemoryStore) put(set map[string]time.Time, id string, exp time.Time) {
+	if len(set) >= m.max {
+		now := m.now()
+		var oldest string
+		var oldestExp time.Time
+		for k, e := range set {
+			if !now.Before(e) {
+				delete(set, k)
+			} else if oldest == "" || e.Before(oldestExp) {
+				oldest, oldestExp = k, e
+			}
+		}
+		if len(set) >= m.max {
+			delete(set, oldest)
+		}
+	}
+	set[id] = exp
+}
+
+// Use implements Store.
+func (m *MemoryStore) Use(_ context.Context, id string, ttl time.Duration) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	if exp, ok := m.used[id]; ok && now.Before(exp) {
+		return false, nil
+	}
+	m.put(m.used, id, now.Add(ttl))
+	return true, nil
+}
+
+// Revoke implements Store.
+func (m *MemoryStore) Revoke(_ context.Context, grant string, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.put(m.revoked, grant, m.now().Add(ttl))
+	return nil
+}
+
+// Revoked implements Store.
+func (m *MemoryStore) Revoked(_ context.Context, grant string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	exp, ok := m.revoked[grant]
+	return ok && m.now().Before(exp), nil
+}
