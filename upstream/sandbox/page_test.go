@@ -41,3 +41,35 @@ func TestSitePageEscapesEveryValue(t *testing.T) {
 		t.Errorf("no client name: want the generic wording:\n%s", p)
 	}
 }
+
+// The Checkout page is built without html/template: hostile values stay text,
+// and the return link is there only for an http(s) URL.
+func TestCheckoutPageEscapesEveryValue(t *testing.T) {
+	const hostile = `"><script>alert(1)</script><img src=x onerror=alert(2)>&amp;'`
+	p := checkoutPage{ID: "cs_" + hostile, Email: hostile + "e", What: hostile + "w", Amount: hostile + "a",
+		State: hostile + "s", Message: hostile + "m", Return: "https://example.com/done?x=" + hostile, Open: true}
+	page := checkoutHTML(p)
+	if strings.Contains(page, "<script") || strings.Contains(page, "<img") {
+		t.Fatalf("markup from a value reached the page:\n%s", page)
+	}
+	for _, v := range []string{p.Email, p.What, p.Amount, p.Message} {
+		if !strings.Contains(page, html.EscapeString(v)) {
+			t.Errorf("%q is not shown as text", v)
+		}
+	}
+	attrs := map[string]string{}
+	for _, m := range regexp.MustCompile(`(data-state|href|action)="([^"<>]*)"`).FindAllStringSubmatch(page, -1) {
+		attrs[m[1]] = html.UnescapeString(m[2])
+	}
+	if attrs["data-state"] != p.State || attrs["href"] != p.Return || !strings.HasPrefix(attrs["action"], "cs_") || strings.ContainsAny(attrs["action"], `"<> `) {
+		t.Errorf("attributes read back %q", attrs)
+	}
+	for _, bad := range []string{"javascript:alert(1)", "data:text/html,x", "//evil.example/x", "/relative"} {
+		if page := checkoutHTML(checkoutPage{Message: "m", Return: bad}); strings.Contains(page, `id="return"`) {
+			t.Errorf("return link %q shown:\n%s", bad, page)
+		}
+	}
+	if page := checkoutHTML(checkoutPage{Message: "m"}); strings.Contains(page, "<form") || strings.Contains(page, `id="amount"`) {
+		t.Errorf("a closed page shows the form or an amount:\n%s", page)
+	}
+}
