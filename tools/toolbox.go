@@ -303,8 +303,8 @@ func newTool(deps *Deps, spec ToolSpec, readOnly bool) (*tool, error) {
 	if !ok {
 		return nil, fmt.Errorf("tool %s: no schema in schemas/", spec.Name)
 	}
-	t := &tool{spec: spec, published: map[string]ActionSpec{}, disabled: map[string]bool{}, deps: deps, signer: newStateSigner(deps.StateKey)}
-	var kept []ActionSpec
+	t := &tool{spec: spec, published: make(map[string]ActionSpec, len(spec.Actions)), disabled: map[string]bool{}, deps: deps, signer: newStateSigner(deps.StateKey)}
+	kept := make([]ActionSpec, 0, len(spec.Actions)) // sized: an ActionSpec is large, regrowing copies them all
 	for _, a := range spec.Actions {
 		if a.Handler == nil {
 			return nil, fmt.Errorf("tool %s: action %s has no handler", spec.Name, a.Name)
