@@ -209,3 +209,40 @@ func BenchmarkStdioLogLines(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStart is a stdio start after package init: the server built from
+// its options, then initialize, notifications/initialized and tools/list
+// answered, as a client opens every chat. The floor is a bare mcp-go server
+// with one small tool; "all" publishes every toolset.
+//
+//	go test ./server -run '^$' -bench Start -benchmem
+func BenchmarkStart(b *testing.B) {
+	const handshake = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"b","version":"1"}}}` + "\n" +
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}` + "\n" + `{"jsonrpc":"2.0","id":2,"method":"tools/list"}` + "\n"
+	run := func(b *testing.B, serve func(ctx context.Context, in io.Reader, out io.Writer) error, tool string) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var out strings.Builder
+			if err := serve(context.Background(), strings.NewReader(handshake), &out); err != nil {
+				b.Fatal(err)
+			}
+			if !strings.Contains(out.String(), `"id":2`) || !strings.Contains(out.String(), tool) {
+				b.Fatalf("no tools/list answer naming %s: %.300s", tool, out.String())
+			}
+		}
+	}
+	b.Run("default", func(b *testing.B) {
+		opts := benchOpts(b)
+		run(b, func(ctx context.Context, in io.Reader, out io.Writer) error { return ServeStdio(ctx, opts, in, out) }, "agent-api-keys")
+	})
+	b.Run("all", func(b *testing.B) {
+		opts := benchOpts(b)
+		opts.Toolsets = tools.Toolsets()
+		run(b, func(ctx context.Context, in io.Reader, out io.Writer) error { return ServeStdio(ctx, opts, in, out) }, "agent-api-keys")
+	})
+	b.Run("floor", func(b *testing.B) {
+		run(b, func(ctx context.Context, in io.Reader, out io.Writer) error {
+			return mcpserver.NewStdioServer(benchFloorServer()).Listen(ctx, in, out)
+		}, "agent-api-keys")
+	})
+}

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/rs/zerolog"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
@@ -47,19 +49,28 @@ func newMetricsEnv(t *testing.T) *metricsEnv {
 	return e
 }
 
+// gather scrapes the metrics handler and parses the answer with Prometheus's
+// own text-format parser (a test-only dependency: the binary does not link
+// it), so a sample Prometheus could not read fails here.
+func (e *metricsEnv) gather(t *testing.T) map[string]*dto.MetricFamily {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	e.m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
+		t.Errorf("Content-Type %q, want the text format's", ct)
+	}
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(rec.Body.String()))
+	if err != nil {
+		t.Fatalf("metrics text: %v\n%.3000s", err, rec.Body.String())
+	}
+	return fams
+}
+
 // family returns the metric family by its full name, or nil.
 func (e *metricsEnv) family(t *testing.T, name string) *dto.MetricFamily {
 	t.Helper()
-	fams, err := e.m.Registry().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fams {
-		if f.GetName() == name {
-			return f
-		}
-	}
-	return nil
+	return e.gather(t)[name]
 }
 
 // value sums the counters or gauges of a family whose labels include want.
@@ -178,11 +189,7 @@ func TestMetricsAfterCallsThroughTheSandbox(t *testing.T) {
 		ids = append(ids, tok[:i])           // and its id
 	}
 	safe := regexp.MustCompile(`^([a-z0-9_-]+|/[a-z0-9/_{}-]*|[A-Z]+|[0-9]xx)$`)
-	fams, err := e.m.Registry().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fams {
+	for _, f := range e.gather(t) {
 		if !strings.HasPrefix(f.GetName(), "modelslab_mcp_") || f.GetName() == "modelslab_mcp_build_info" {
 			continue // build_info's labels are the build's, set by the operator
 		}
@@ -204,6 +211,28 @@ func TestMetricsAfterCallsThroughTheSandbox(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+
+	// Every family of ours has its help text and type; the runtime's are there.
+	fams := e.gather(t)
+	for _, ck := range checks {
+		f := fams[ck.name]
+		want := dto.MetricType_COUNTER
+		switch {
+		case strings.HasSuffix(ck.name, "_seconds"):
+			want = dto.MetricType_HISTOGRAM
+		case strings.HasSuffix(ck.name, "_in_flight"), strings.HasSuffix(ck.name, "_open"), strings.HasSuffix(ck.name, "_info"):
+			want = dto.MetricType_GAUGE
+		}
+		if f == nil || f.GetHelp() == "" || f.GetType() != want {
+			t.Errorf("%s: help %q, type %v; want a help text and %v", ck.name, f.GetHelp(), f.GetType(), want)
+		}
+	}
+	for _, name := range []string{"go_goroutines", "go_memstats_heap_inuse_bytes", "process_cpu_seconds_total",
+		"process_resident_memory_bytes", "process_open_fds", "process_start_time_seconds"} {
+		if fams[name] == nil {
+			t.Errorf("%s is missing", name)
 		}
 	}
 

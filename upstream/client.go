@@ -94,7 +94,8 @@ type Attempt struct {
 type Client struct {
 	rc   *resty.Client
 	base *url.URL
-	root string // base without a trailing slash; paths start with one
+	root string            // base without a trailing slash; paths start with one
+	urls map[string]string // path -> absolute URL of the endpoints without parameters; read-only
 	cfg  Config
 	log  zerolog.Logger
 	// jitter is swapped in tests to make back-off deterministic.
@@ -154,7 +155,22 @@ func New(cfg Config) (*Client, error) {
 	// Retries are ours (see do): resty's own would also retry POST.
 	rc.SetRetryCount(0)
 
-	return &Client{rc: rc, base: base, root: strings.TrimRight(base.String(), "/"), cfg: cfg, log: cfg.Logger, jitter: fullJitter}, nil
+	c := &Client{rc: rc, base: base, root: strings.TrimRight(base.String(), "/"), cfg: cfg, log: cfg.Logger, jitter: fullJitter}
+	c.urls = map[string]string{}
+	for _, ep := range endpointTable {
+		if !strings.Contains(ep.Path, "{") {
+			c.urls[ep.Path] = c.root + ep.Path
+		}
+	}
+	return c, nil
+}
+
+// url is the absolute URL of path: a fixed endpoint's is built once, in New.
+func (c *Client) url(path string) string {
+	if u, ok := c.urls[path]; ok {
+		return u
+	}
+	return c.root + path
 }
 
 // BaseURL returns the configured control-plane root.
@@ -275,7 +291,7 @@ func moneyRequest(ep *Endpoint, path, idem string, tok Token, body any) request 
 type answer struct {
 	path   string
 	data   json.RawMessage
-	paging []json.RawMessage
+	paging pagingSources
 	status int
 	replay bool
 }
@@ -323,8 +339,8 @@ type response struct {
 	requestID string
 	rateLimit RateLimit
 	// paging holds the envelope's meta and links and the body's top level,
-	// where a list answer may say how it goes on.
-	paging   []json.RawMessage
+	// where a list answer may say how it goes on (an array: no allocation).
+	paging   pagingSources
 	warnings []Warning
 	// skipCheck is set when there is no data to compare with the endpoint's
 	// shape: an empty 204 (which the contract allows for any write) or a
@@ -448,7 +464,7 @@ func (c *Client) attempt(ctx context.Context, req request, attempt int) (_ *resp
 		r.Header[idempotencyHeader] = []string{req.idemKey}
 	}
 	start := time.Now()
-	resp, err := r.Execute(req.method, c.root+req.path)
+	resp, err := r.Execute(req.method, c.url(req.path))
 	elapsed := time.Since(start)
 
 	if err != nil {
@@ -506,13 +522,17 @@ func (c *Client) logAttempt(req request, attempt, status int, d time.Duration, r
 	ev.Msg("upstream call")
 }
 
+// pagingSources are the objects besides the data that may say how a list goes
+// on; unused ones are nil.
+type pagingSources [3]json.RawMessage
+
 // envelope is the part of a control-plane body the client reads.
 type envelope struct {
 	data      json.RawMessage
 	hasData   bool
 	errorRaw  json.RawMessage
 	requestID string
-	paging    []json.RawMessage
+	paging    pagingSources
 	metaKind  Kind // of meta; KindMissing when absent
 	enveloped bool
 }
@@ -560,33 +580,38 @@ func parseEnvelope(body []byte) envelope {
 	if !ok {
 		return envelope{}
 	}
-	data, hasData := top["data"]
-	errRaw, hasErr := top["error"]
-	meta, hasMeta := top["meta"]
+	var v [len(envelopeNames)]json.RawMessage
+	var has [len(envelopeNames)]bool
+	top.lookup(envelopeNames[:], v[:], has[:])
+	data, hasData := v[0], has[0]
+	errRaw, hasErr := v[1], has[1]
+	meta, hasMeta := v[2], has[2]
 	env := envelope{data: data, hasData: hasData, errorRaw: errRaw, metaKind: KindMissing}
-	env.enveloped = hasData || (hasErr && (hasMeta || len(top) == 1))
+	env.enveloped = hasData || (hasErr && (hasMeta || len(top.keys()) == 1))
 	if !env.enveloped {
 		return envelope{}
 	}
 	if hasMeta {
 		env.metaKind = kindOf(meta)
 		if m, ok := objectFields(meta); ok {
-			env.requestID = scalarText(m["request_id"])
+			env.requestID = scalarText(m.val("request_id"))
 		}
 	}
 	if env.requestID == "" {
-		env.requestID = scalarText(top["request_id"])
+		env.requestID = scalarText(v[3])
 	}
-	env.paging = []json.RawMessage{meta, top["links"], body}
+	env.paging = pagingSources{meta, v[4], body}
 	return env
 }
+
+// envelopeNames are the top-level members parseEnvelope reads.
+var envelopeNames = [...]string{"data", "error", "meta", "request_id", "links"}
 
 // scalarText renders a request id of any scalar kind; "" for anything else.
 func scalarText(raw json.RawMessage) string {
 	switch kindOf(raw) {
 	case KindString:
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
+		if s, ok := unquote(raw); ok {
 			return clip(s, 200)
 		}
 	case KindNumber, KindBoolean:
@@ -624,7 +649,7 @@ func successResponse(req request, status int, body []byte, env envelope, request
 	case json.Valid(body):
 		r.data = json.RawMessage(trimmed)
 		if kindOf(r.data) == KindObject {
-			r.paging = []json.RawMessage{r.data}
+			r.paging = pagingSources{r.data}
 		}
 	default:
 		// Not JSON: a 2xx still proves the request reached ModelsLab.
@@ -637,18 +662,20 @@ func successResponse(req request, status int, body []byte, env envelope, request
 
 func parseRateLimit(h http.Header) RateLimit {
 	var rl RateLimit
-	// Absent headers are skipped before parsing: a failed Atoi allocates its error.
-	if s := h.Get("X-RateLimit-Remaining"); s != "" {
+	// Absent headers are skipped before parsing: a failed Atoi allocates its
+	// error. The names are in canonical form: Get canonicalises any other
+	// (X-RateLimit-...) into a new string on every call.
+	if s := h.Get("X-Ratelimit-Remaining"); s != "" {
 		if v, err := strconv.Atoi(s); err == nil {
 			rl.Remaining, rl.Known = v, true
 		}
 	}
-	if s := h.Get("X-RateLimit-Limit"); s != "" {
+	if s := h.Get("X-Ratelimit-Limit"); s != "" {
 		if v, err := strconv.Atoi(s); err == nil {
 			rl.Limit = v
 		}
 	}
-	if s := h.Get("X-RateLimit-Reset"); s != "" {
+	if s := h.Get("X-Ratelimit-Reset"); s != "" {
 		if v, err := strconv.ParseInt(s, 10, 64); err == nil && v > 0 {
 			rl.Reset = time.Unix(v, 0).UTC()
 		}
@@ -667,7 +694,7 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 			return max(t.Sub(now), 0)
 		}
 	}
-	if v, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil && v > 0 {
+	if v, err := strconv.ParseInt(h.Get("X-Ratelimit-Reset"), 10, 64); err == nil && v > 0 {
 		return max(time.Unix(v, 0).Sub(now), 0)
 	}
 	return 0
@@ -709,9 +736,9 @@ func checkIdempotencyKey(k string) error {
 
 // isReplay reads idempotency_replay: true from the data or from the other
 // objects of the answer (the envelope's meta, the top level).
-func isReplay(data json.RawMessage, paging []json.RawMessage) bool {
-	for _, raw := range append([]json.RawMessage{data}, paging...) {
-		if obj, ok := objectFields(raw); ok && strings.TrimSpace(string(obj["idempotency_replay"])) == "true" {
+func isReplay(data json.RawMessage, paging pagingSources) bool {
+	for _, raw := range append([]json.RawMessage{data}, paging[:]...) {
+		if obj, ok := objectFields(raw); ok && string(obj.val("idempotency_replay")) == "true" {
 			return true
 		}
 	}

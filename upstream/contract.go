@@ -291,21 +291,31 @@ func checkFields(ws []Warning, fields []Field, path, prefix string, data json.Ra
 	if !ok {
 		return addWarning(ws, Warning{Path: path, Field: prefix, Expected: KindObject, Got: kindOf(data)})
 	}
-	if noneOf(fields, obj) {
-		return addWarning(ws, Warning{Path: path, Field: prefix, Expected: KindObject, Got: KindOtherObject})
+	// One walk over the object for every field (a nested field by its parent).
+	var nameBuf [32]string
+	var valBuf [32]json.RawMessage
+	var hasBuf [32]bool
+	names, vals, has := nameBuf[:0], valBuf[:], hasBuf[:]
+	if len(fields) > len(nameBuf) {
+		vals, has = make([]json.RawMessage, len(fields)), make([]bool, len(fields))
 	}
 	for _, f := range fields {
-		parent, leaf, nested := strings.Cut(f.Name, ".")
-		var raw json.RawMessage
-		present := true
+		parent, _, _ := strings.Cut(f.Name, ".")
+		names = append(names, parent)
+	}
+	obj.lookup(names, vals, has)
+	if noneOf(fields, has) {
+		return addWarning(ws, Warning{Path: path, Field: prefix, Expected: KindObject, Got: KindOtherObject})
+	}
+	for i, f := range fields {
+		_, leaf, nested := strings.Cut(f.Name, ".")
+		raw, present := vals[i], has[i]
 		if nested {
-			sub, ok := objectFields(obj[parent])
+			sub, ok := objectFields(raw)
 			if !ok {
 				continue // the parent is missing or not an object: reported with the parent
 			}
-			raw, present = sub[leaf]
-		} else {
-			raw, present = obj[f.Name]
+			raw, present = sub.get(leaf)
 		}
 		got := kindOf(raw)
 		if !present {
@@ -319,15 +329,16 @@ func checkFields(ws []Warning, fields []Field, path, prefix string, data json.Ra
 	return ws
 }
 
-// noneOf reports whether obj lacks every field the contract promises (at
-// least two), e.g. a message where the profile was expected.
-func noneOf(fields []Field, obj map[string]json.RawMessage) bool {
+// noneOf reports whether the object lacks every field the contract promises
+// (at least two), e.g. a message where the profile was expected; has[i] says
+// whether fields[i] is there.
+func noneOf(fields []Field, has []bool) bool {
 	n := 0
-	for _, f := range fields {
+	for i, f := range fields {
 		if f.Optional || strings.Contains(f.Name, ".") {
 			continue
 		}
-		if _, ok := obj[f.Name]; ok {
+		if has[i] {
 			return false
 		}
 		n++

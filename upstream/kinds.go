@@ -101,9 +101,9 @@ type Warning struct {
 
 // objectFields splits a JSON object into its fields (sub-slices of raw, see
 // scan.go); ok is false for any other kind.
-func objectFields(raw json.RawMessage) (map[string]json.RawMessage, bool) {
+func objectFields(raw json.RawMessage) (object, bool) {
 	if kindOf(raw) != KindObject {
-		return nil, false
+		return object{}, false
 	}
 	return scanObject(raw)
 }

@@ -3,6 +3,7 @@ package upstream
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"sync"
 	"unicode/utf8"
 )
@@ -16,20 +17,92 @@ import (
 // JSON. On input that is not, they stop early or split it wrongly, but never
 // panic or loop.
 
-// scanObject splits a valid JSON object into its members: the values are
-// sub-slices of raw (not copies); a repeated key keeps its last value, as with
-// encoding/json. ok is false when raw does not start like an object.
-func scanObject(raw []byte) (map[string]json.RawMessage, bool) {
+// object is a valid JSON object read in place: a lookup walks its members
+// (sub-slices of raw, not copies), so no map is built for the few fields a
+// reader wants; a repeated key gives its last value, as with encoding/json.
+// The zero object has no members.
+type object struct {
+	raw  []byte
+	open int // index of the '{'
+}
+
+// scanObject reads raw as an object; ok is false when raw does not start
+// like one.
+func scanObject(raw []byte) (object, bool) {
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
-		return nil, false
+		return object{}, false
 	}
-	m := make(map[string]json.RawMessage, countMembers(raw, i))
-	walkMembers(raw, i, func(key string, val json.RawMessage) bool {
-		m[key] = val
+	return object{raw: raw, open: i}, true
+}
+
+// get returns the value of the member name and whether there is one. For
+// several names, lookup walks the members once.
+func (o object) get(name string) (json.RawMessage, bool) {
+	var val [1]json.RawMessage
+	var found [1]bool
+	o.lookup([]string{name}, val[:], found[:])
+	return val[0], found[0]
+}
+
+// lookup sets vals[i] to the value of the member names[i] (the last one, as
+// with encoding/json) and found[i] to whether there is one, in one walk over
+// the members however many names there are. Callers pass arrays of their
+// own, so nothing is allocated.
+func (o object) lookup(names []string, vals []json.RawMessage, found []bool) {
+	if o.raw == nil {
+		return
+	}
+	walkRawMembers(o.raw, o.open, func(key []byte, v json.RawMessage) bool {
+		plain, simple := plainName(key)
+		var name string
+		if !simple {
+			name = memberName(key)
+		}
+		for i, n := range names {
+			if (simple && string(plain) == n) || (!simple && name == n) {
+				vals[i], found[i] = v, true
+			}
+		}
 		return true
 	})
-	return m, true
+}
+
+// val is get without the presence: nil when absent.
+func (o object) val(name string) json.RawMessage {
+	v, _ := o.get(name)
+	return v
+}
+
+// has reports whether the object has a member name.
+func (o object) has(name string) bool {
+	_, ok := o.get(name)
+	return ok
+}
+
+// keys returns the member names, each once, in order of first appearance.
+func (o object) keys() []string {
+	var keys []string
+	if o.raw == nil {
+		return nil
+	}
+	walkMembers(o.raw, o.open, func(name string, _ json.RawMessage) bool {
+		if !slices.Contains(keys, name) {
+			keys = append(keys, name)
+		}
+		return true
+	})
+	return keys
+}
+
+// plainName returns a quoted member name without its quotes, and whether
+// those bytes are the name as encoding/json reads it (no escapes, valid UTF-8).
+func plainName(quoted []byte) ([]byte, bool) {
+	if len(quoted) < 2 {
+		return nil, false
+	}
+	plain := quoted[1 : len(quoted)-1]
+	return plain, bytes.IndexByte(plain, '\\') < 0 && utf8.Valid(plain)
 }
 
 // scanArray splits a valid JSON array into its items, sub-slices of raw. ok
@@ -73,10 +146,15 @@ func EachItem(raw json.RawMessage, fn func(item json.RawMessage) bool) bool {
 
 // walkMembers walks the object opening at i.
 func walkMembers(raw []byte, i int, fn func(string, json.RawMessage) bool) {
+	walkRawMembers(raw, i, func(key []byte, val json.RawMessage) bool { return fn(memberName(key), val) })
+}
+
+// walkRawMembers walks the object opening at i, the names still quoted.
+func walkRawMembers(raw []byte, i int, fn func([]byte, json.RawMessage) bool) {
 	i = skipSpace(raw, i+1)
 	for i < len(raw) && raw[i] == '"' {
 		end := skipString(raw, i)
-		key := memberName(raw[i:end])
+		key := raw[i:end]
 		i = skipSpace(raw, end)
 		if i >= len(raw) || raw[i] != ':' {
 			return

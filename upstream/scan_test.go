@@ -13,6 +13,7 @@ var scanSeeds = []string{
 	`{"k\u00e9y":1,"plain":2}`, `{"a":1,"a":2}`, `{"a" : [ 1 , "x" , { } ] , "b" : { "c" : [ ] } }`,
 	`[{"a":[]},[[]],"s\\",3]`, `{"esc\"aped":"v"}`, `"str"`, `12`, `null`, `true`,
 	`{`, `{"a":}`, `{"a":1,}`, `[1,]`, `{"a":1}x`, `{"a" 1}`, `[1 2]`, ``, `  `, `{"a":"\x01"}`,
+	`"plain"`, `""`, `"tab\tquote\"uni\u00e9"`, "\"caf\xc3\xa9\"", "\"bad\xff\"", `"x\u0000y"`, " \"sp\" ",
 }
 
 // On valid JSON, scanObject and scanArray agree with encoding/json: the same
@@ -41,6 +42,18 @@ func checkScan(t *testing.T, raw []byte) {
 	}
 	checkScanObject(t, raw)
 	checkScanArray(t, raw)
+	checkUnquote(t, bytes.TrimSpace(raw))
+}
+
+// unquote's fast path agrees with encoding/json on every valid string.
+func checkUnquote(t *testing.T, raw []byte) {
+	t.Helper()
+	var want string
+	wantOK := json.Unmarshal(raw, &want) == nil
+	got, ok := unquote(raw)
+	if ok != wantOK || got != want {
+		t.Fatalf("unquote(%q) = %q, %v; encoding/json %q, %v", raw, got, ok, want, wantOK)
+	}
 }
 
 func checkScanObject(t *testing.T, raw []byte) {
@@ -54,12 +67,28 @@ func checkScanObject(t *testing.T, raw []byte) {
 	if !ok {
 		return
 	}
-	if len(got) != len(want) {
-		t.Fatalf("scanObject(%q) = %d members, want %d", raw, len(got), len(want))
+	if keys := got.keys(); len(keys) != len(want) {
+		t.Fatalf("scanObject(%q) = %d members %q, want %d", raw, len(keys), keys, len(want))
 	}
 	for k, v := range want {
-		if !bytes.Equal(got[k], v) {
-			t.Fatalf("scanObject(%q)[%q] = %q, want %q", raw, k, got[k], v)
+		if g, ok := got.get(k); !ok || !bytes.Equal(g, v) || !got.has(k) {
+			t.Fatalf("scanObject(%q).get(%q) = %q, %v, want %q", raw, k, g, ok, v)
+		}
+	}
+	if got.has("no such member") {
+		t.Fatalf("scanObject(%q) has a member it lacks", raw)
+	}
+	// lookup: every name in one walk, a missing one and a repeated one too.
+	names := []string{"no such member"}
+	for k := range want {
+		names = append(names, k, k)
+	}
+	vals, found := make([]json.RawMessage, len(names)), make([]bool, len(names))
+	got.lookup(names, vals, found)
+	for i, n := range names {
+		w, ok := want[n]
+		if found[i] != ok || !bytes.Equal(vals[i], w) {
+			t.Fatalf("scanObject(%q).lookup %q = %q, %v, want %q, %v", raw, n, vals[i], found[i], w, ok)
 		}
 	}
 }
@@ -90,7 +119,8 @@ func BenchmarkScanObject(b *testing.B) {
 	b.Run("scan", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, ok := scanObject(body); !ok {
+			o, ok := scanObject(body)
+			if !ok || !o.has("meta") {
 				b.Fatal("not an object")
 			}
 		}

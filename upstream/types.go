@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The client decodes only what the server itself uses from an answer; the
@@ -58,7 +59,7 @@ func readAPIKey(a *answer) APIKey {
 		k.ID = id
 	}
 	k.Name, k.HasName = stringField(obj, "name")
-	if raw, ok := obj["notes"]; ok && kindOf(raw) != KindNull {
+	if raw, ok := obj.get("notes"); ok && kindOf(raw) != KindNull {
 		if s, ok := stringField(obj, "notes"); ok {
 			k.Notes = &s
 		} else {
@@ -88,7 +89,7 @@ type List struct {
 }
 
 func readListAnswer(a *answer) List {
-	l, _ := readList(a.path, a.data, a.paging, nil)
+	l, _ := readList(a.path, a.data, a.paging[:], nil)
 	return l
 }
 
@@ -97,27 +98,28 @@ func readListAnswer(a *answer) List {
 // top level of the body). A shape the contract does not name is a warning.
 func readList(path string, data json.RawMessage, paging []json.RawMessage, ws []Warning) (List, []Warning) {
 	var l List
-	sources := []map[string]json.RawMessage{}
+	var sourceBuf [1 + len(pagingSources{})]object
+	sources := sourceBuf[:0]
 	if items, ok := arrayItems(data); ok {
 		l.Items, l.ItemsAt = items, "data"
 	} else if obj, ok := objectFields(data); ok {
 		sources = append(sources, obj)
-		if items, ok := arrayItems(obj["items"]); ok {
+		if items, ok := arrayItems(obj.val("items")); ok {
 			l.Items, l.ItemsAt = items, "data.items" // the contract's second list shape
 		} else {
 			ws = addWarning(ws, Warning{Path: path, Field: "data", Expected: KindArray, Got: KindObject})
-			if items, ok := arrayItems(obj["data"]); ok {
+			if items, ok := arrayItems(obj.val("data")); ok {
 				l.Items, l.ItemsAt = items, "data.data"
 			} else {
 				var keys []string
-				for k, v := range obj {
-					if kindOf(v) == KindArray {
+				for _, k := range obj.keys() {
+					if kindOf(obj.val(k)) == KindArray {
 						keys = append(keys, k)
 					}
 				}
 				sort.Strings(keys)
 				for _, k := range keys {
-					items, _ := arrayItems(obj[k])
+					items, _ := arrayItems(obj.val(k))
 					l.Items = append(l.Items, items...)
 				}
 				switch len(keys) {
@@ -142,17 +144,20 @@ func readList(path string, data json.RawMessage, paging []json.RawMessage, ws []
 	var next string
 	hasMore, noMore := false, false // has_more said so (an offset-paged list says nothing else)
 	for _, src := range sources {
-		setInt(&l.Total, src, "total")
-		setInt(&l.Page, src, "current_page")
-		setInt(&l.LastPage, src, "last_page")
-		setInt(&l.PerPage, src, "per_page")
-		if s, ok := stringField(src, "next_page_url"); ok && s != "" && next == "" {
+		var v [len(pagingNames)]json.RawMessage
+		var has [len(pagingNames)]bool
+		src.lookup(pagingNames[:], v[:], has[:])
+		setInt(&l.Total, v[0], has[0])
+		setInt(&l.Page, v[1], has[1])
+		setInt(&l.LastPage, v[2], has[2])
+		setInt(&l.PerPage, v[3], has[3])
+		if s, ok := stringValue(v[4], has[4]); ok && s != "" && next == "" {
 			next = s
 		}
-		if s, ok := stringField(src, "next"); ok && s != "" && next == "" {
+		if s, ok := stringValue(v[5], has[5]); ok && s != "" && next == "" {
 			next = s // links.next of a Laravel resource collection
 		}
-		switch b := strings.TrimSpace(string(src["has_more"])); b {
+		switch string(v[6]) { // a value split from valid JSON has no white space around it
 		case "true":
 			hasMore = true
 		case "false":
@@ -184,20 +189,51 @@ func readList(path string, data json.RawMessage, paging []json.RawMessage, ws []
 	return l, ws
 }
 
-func setInt(dst **int64, obj map[string]json.RawMessage, key string) {
+// pagingNames are the members readList reads from each paging source, in the
+// order of its lookup.
+var pagingNames = [...]string{"total", "current_page", "last_page", "per_page", "next_page_url", "next", "has_more"}
+
+func setInt(dst **int64, raw json.RawMessage, present bool) {
 	if *dst != nil {
 		return
 	}
-	if v, ok := intField(obj, key); ok {
-		*dst = &v
+	// Not "if v, ok := ...; ok { *dst = &v }": v would be moved to the heap on
+	// every call, present or not.
+	v, ok := intValue(raw, present)
+	if ok {
+		p := new(int64)
+		*p = v
+		*dst = p
 	}
 }
 
 // stringField reads a string field; ok is false when absent or another kind.
-func stringField(obj map[string]json.RawMessage, key string) (string, bool) {
-	raw, ok := obj[key]
-	if !ok || kindOf(raw) != KindString {
+func stringField(obj object, key string) (string, bool) {
+	return stringValue(obj.get(key))
+}
+
+// stringValue reads a string value; ok is false when absent or another kind.
+func stringValue(raw json.RawMessage, present bool) (string, bool) {
+	if !present || kindOf(raw) != KindString {
 		return "", false
+	}
+	return unquote(raw)
+}
+
+// unquote decodes a JSON string; one allocation when it has no escapes.
+func unquote(raw json.RawMessage) (string, bool) {
+	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' {
+		plain := raw[1 : n-1]
+		simple := utf8.Valid(plain)
+		for _, c := range plain {
+			if c < 0x20 || c == '\\' || c == '"' {
+				simple = false
+				break
+			}
+		}
+		if simple {
+			return string(plain), true
+		}
 	}
 	var s string
 	if json.Unmarshal(raw, &s) != nil {
@@ -207,9 +243,13 @@ func stringField(obj map[string]json.RawMessage, key string) (string, bool) {
 }
 
 // intField reads an integer given as a JSON number or as a string of digits.
-func intField(obj map[string]json.RawMessage, key string) (int64, bool) {
-	raw, ok := obj[key]
-	if !ok {
+func intField(obj object, key string) (int64, bool) {
+	return intValue(obj.get(key))
+}
+
+// intValue reads an integer given as a JSON number or as a string of digits.
+func intValue(raw json.RawMessage, present bool) (int64, bool) {
+	if !present {
 		return 0, false
 	}
 	var s string
@@ -217,7 +257,8 @@ func intField(obj map[string]json.RawMessage, key string) (int64, bool) {
 	case KindNumber:
 		s = string(raw)
 	case KindString:
-		if json.Unmarshal(raw, &s) != nil {
+		var ok bool
+		if s, ok = unquote(raw); !ok {
 			return 0, false
 		}
 		s = strings.TrimSpace(s)
@@ -260,11 +301,11 @@ func readCheckout(a *answer) Checkout {
 	// Where the fields may be: the data itself, or an object below it.
 	type place struct {
 		at  string
-		obj map[string]json.RawMessage
+		obj object
 	}
 	places := []place{{"data", top}}
 	for _, k := range []string{"checkout", "payment"} {
-		if sub, ok := objectFields(top[k]); ok {
+		if sub, ok := objectFields(top.val(k)); ok {
 			places = append(places, place{"data." + k, sub})
 		}
 	}

@@ -19,7 +19,7 @@
 // for the tool call agent-api-keys {"action":"list"}. It prints a Markdown report
 // on stdout: round-trip latency, throughput with 1, 8 and 32 callers and the
 // upstream connections opened meanwhile, cold start, resident memory, memory
-// per HTTP session, and the performance targets of issue 12 with ratios.
+// per HTTP session, and the performance targets of issue 19 with ratios.
 package main
 
 import (

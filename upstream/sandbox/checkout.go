@@ -1,11 +1,12 @@
 package sandbox
 
 import (
-	"html/template"
+	"html"
+	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -157,28 +158,49 @@ type checkoutPage struct {
 	Open                                            bool
 }
 
-// checkoutTmpl is parsed on first use: a server that never shows the page
-// should not pay for it at start-up.
-var checkoutTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("checkout").Parse(checkoutHTML))
-})
-
-const checkoutHTML = `<!doctype html>
+// checkoutHTML renders the page without html/template (see sitePageHTML):
+// values go into element text and double-quoted attributes through
+// html.EscapeString; the two URL attributes are the session's own path
+// (a sandbox-made id) and the return URL, which is linked only when it is an
+// absolute http(s) URL, as html/template's URL filter would have it.
+func checkoutHTML(p checkoutPage) string {
+	e := html.EscapeString
+	var b strings.Builder
+	b.WriteString(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Checkout · ModelsLab sandbox</title>
 <style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#222}
 .amount{font-size:2rem;margin:.5rem 0}button{margin:1rem .5rem 0 0;padding:.6rem 1.2rem}.note{color:#666;font-size:.9rem}
 .state{padding:.6rem;background:#f2f2f2}</style></head>
 <body><h1>ModelsLab Checkout <small>(sandbox)</small></h1>
-{{if .What}}<p>{{.What}}</p><p class="amount" id="amount">{{.Amount}} USD</p><p class="note">Account: {{.Email}}</p>{{end}}
-{{if .Message}}<p class="state" id="state" role="status" data-state="{{.State}}">{{.Message}}</p>{{end}}
-{{if .Open}}<form method="post" action="{{.ID}}">
+`)
+	if p.What != "" {
+		b.WriteString(`<p>` + e(p.What) + `</p><p class="amount" id="amount">` + e(p.Amount) + ` USD</p><p class="note">Account: ` + e(p.Email) + `</p>`)
+	}
+	b.WriteString("\n")
+	if p.Message != "" {
+		b.WriteString(`<p class="state" id="state" role="status" data-state="` + e(p.State) + `">` + e(p.Message) + `</p>`)
+	}
+	b.WriteString("\n")
+	if p.Open {
+		b.WriteString(`<form method="post" action="` + e(url.PathEscape(p.ID)) + `">
 <button id="pay" type="submit" name="decision" value="pay">Pay</button>
 <button id="cancel" type="submit" name="decision" value="cancel">Cancel</button>
-</form><p class="note">This is the offline sandbox: no card is asked for and nothing is charged for real.</p>{{end}}
-{{if .Return}}<p><a id="return" href="{{.Return}}">Return to the site</a></p>{{end}}
-</body></html>
-`
+</form><p class="note">This is the offline sandbox: no card is asked for and nothing is charged for real.</p>`)
+	}
+	b.WriteString("\n")
+	if safeLink(p.Return) {
+		b.WriteString(`<p><a id="return" href="` + e(p.Return) + `">Return to the site</a></p>`)
+	}
+	b.WriteString("\n</body></html>\n")
+	return b.String()
+}
+
+// safeLink accepts an absolute http or https URL for an href.
+func safeLink(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
 
 // serveCheckout serves the Checkout page: GET shows it, POST pays or cancels.
 func (s *Sandbox) serveCheckout(w http.ResponseWriter, r *http.Request) {
@@ -262,7 +284,7 @@ func writeCheckout(w http.ResponseWriter, status int, p checkoutPage) {
 	setPageHeaders(w.Header(), "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
 	w.Header().Set("Referrer-Policy", "no-referrer") // the URL holds the session id
 	w.WriteHeader(status)
-	_ = checkoutTmpl().Execute(w, p)
+	_, _ = io.WriteString(w, checkoutHTML(p))
 }
 
 // validStrParam is a string path parameter: 1-255 bytes, no control characters.

@@ -1,7 +1,8 @@
 package sandbox
 
 import (
-	"html/template"
+	"html"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -137,31 +138,49 @@ func loopbackCallback(raw string) bool {
 	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
-var sitePage = template.Must(template.New("site").Parse(`<!doctype html>
+// sitePageHTML renders the site's login page. Every value goes into element
+// text or a double-quoted attribute, where html.EscapeString (which escapes
+// < > & ' ") is the whole of the escaping; none is a URL attribute or a
+// script. Not html/template: see tools/browserlogin's pageHTML.
+func sitePageHTML(f siteForm) string {
+	e := html.EscapeString
+	var b strings.Builder
+	b.WriteString(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Log in · ModelsLab sandbox</title>
 <style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem;color:#222}
 label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.4rem;box-sizing:border-box}
 button{margin:1rem .5rem 0 0;padding:.5rem 1rem}.err{color:#a3261b}.note{color:#666;font-size:.9rem}</style></head>
 <body><h1>Log in to ModelsLab <small>(sandbox)</small></h1>
-{{if .Error}}<p class="err" id="error" role="alert">{{.Error}}</p>{{end}}
-{{if .State}}<p class="note">{{with .ClientName}}<b>{{.}}</b>{{else}}An application{{end}} asks for a token for device <b>{{.DeviceName}}</b>, valid {{.TokenExpiry}}.</p>
+`)
+	if f.Error != "" {
+		b.WriteString(`<p class="err" id="error" role="alert">` + e(f.Error) + `</p>`)
+	}
+	b.WriteString("\n")
+	if f.State != "" {
+		who := "An application"
+		if f.ClientName != "" {
+			who = `<b>` + e(f.ClientName) + `</b>`
+		}
+		b.WriteString(`<p class="note">` + who + ` asks for a token for device <b>` + e(f.DeviceName) + `</b>, valid ` + e(f.TokenExpiry) + `.</p>
 <form method="post" action="` + SiteAuthorizePath + `">
-<input type="hidden" name="client_name" value="{{.ClientName}}"><input type="hidden" name="device_name" value="{{.DeviceName}}">
-<input type="hidden" name="redirect_uri" value="{{.RedirectURI}}"><input type="hidden" name="state" value="{{.State}}">
-<input type="hidden" name="token_expiry" value="{{.TokenExpiry}}">
-<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" value="{{.Email}}" required>
-<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" value="{{.Password}}">
+<input type="hidden" name="client_name" value="` + e(f.ClientName) + `"><input type="hidden" name="device_name" value="` + e(f.DeviceName) + `">
+<input type="hidden" name="redirect_uri" value="` + e(f.RedirectURI) + `"><input type="hidden" name="state" value="` + e(f.State) + `">
+<input type="hidden" name="token_expiry" value="` + e(f.TokenExpiry) + `">
+<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" value="` + e(f.Email) + `" required>
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" value="` + e(f.Password) + `">
 <button id="login" type="submit" name="decision" value="login">Log in</button>
 <button id="cancel" type="submit" name="decision" value="cancel" formnovalidate>Cancel</button>
-</form><p class="note">This is the offline sandbox: the demo account is filled in.</p>{{end}}
-</body></html>
-`))
+</form><p class="note">This is the offline sandbox: the demo account is filled in.</p>`)
+	}
+	b.WriteString("\n</body></html>\n")
+	return b.String()
+}
 
 func writeSitePage(w http.ResponseWriter, status int, f siteForm) {
 	setPageHeaders(w.Header(), "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 	w.WriteHeader(status)
-	_ = sitePage.Execute(w, f)
+	_, _ = io.WriteString(w, sitePageHTML(f))
 }
 
 // setPageHeaders are the headers of the sandbox's HTML pages: never cached,
