@@ -293,14 +293,20 @@ func printReport(w io.Writer, rep *doctorReport) {
 		where = "the embedded sandbox (" + where + ")"
 	}
 	fmt.Fprintf(w, "modelslab-agents-mcp doctor: %s\n", where)
+	// The name column is as wide as the longest name, so that every detail
+	// starts in one column (the money reads' routes are longer than the rest).
+	width := 0
 	for _, c := range rep.Checks {
-		fmt.Fprintf(w, "  %-6s %-17s %s\n", "["+c.Status+"]", c.Name, c.Detail)
+		width = max(width, len(c.Name))
+	}
+	for _, c := range rep.Checks {
+		fmt.Fprintf(w, "  %-6s %-*s %s\n", "["+c.Status+"]", width, c.Name, c.Detail)
 		for _, d := range c.Differences {
 			needed := ""
 			if d.NeededBy != "" {
 				needed = "; needed by " + d.NeededBy
 			}
-			fmt.Fprintf(w, "  %-6s %-17s   %s: expected %s, got %s%s\n", "", "", d.Field, d.Expected, d.Got, needed)
+			fmt.Fprintf(w, "  %-6s %-*s   %s: expected %s, got %s%s\n", "", width, "", d.Field, d.Expected, d.Got, needed)
 		}
 	}
 	if rep.CanWork {
