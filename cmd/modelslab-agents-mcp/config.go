@@ -154,7 +154,7 @@ var commands = []struct{ name, summary, detail string }{
 	{"doctor", "check, read-only, the base URL and MODELSLAB_AGENT_TOKEN against the contract",
 		"Checks, read-only, that the control plane at --base-url is reachable (TLS, latency), that MODELSLAB_AGENT_TOKEN\n" +
 			"authenticates and which scopes it holds, and lists every difference from what this server expects. Exits 0 when it can work."},
-	{"version", "print version, commit and Go version", "Prints version, commit and Go version."},
+	{"version", "print version, commit, build date, Go version and platform", "Prints version, commit, build date, Go version and platform: quote it in a bug report."},
 }
 
 func commandNames() []string {
@@ -250,7 +250,7 @@ func (c *config) flagTable(cmd string) []flagDef {
 		{"log-format", "MODELSLAB_LOG_FORMAT", cmdsLogging, str(&c.logFormat, "auto"), "json, console, or auto: console when stderr is a terminal, json otherwise"},
 		{"json", "", "doctor", boolean(&c.jsonOut), "print the report as JSON"},
 		{"sandbox-state", "MODELSLAB_SANDBOX_STATE", "stdio http sandbox reset", str(&c.sandboxState, state), "file that keeps the sandbox's state between processes (locked, so processes can share it); none: in memory"},
-		{"version", "", "*", boolean(&c.showVersion), "print version, commit and Go version"},
+		{"version", "", "*", boolean(&c.showVersion), "print version, commit, build date, Go version and platform"},
 	}
 }
 

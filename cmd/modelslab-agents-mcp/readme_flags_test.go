@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 // TestReadmeConfigurationNamesEveryFlag keeps the README's Configuration
@@ -41,6 +43,29 @@ func TestReadmeConfigurationNamesEveryFlag(t *testing.T) {
 			line, _, _ := strings.Cut(section[i:], "\n")
 			if f.env != "" && !strings.Contains(line, "`"+f.env) {
 				t.Errorf("the README's row for --%s does not name %s: %s", f.name, f.env, line)
+			}
+		}
+	}
+	// The default column names each command's default as help prints it
+	// (--log-format's auto was once missing); off, none and paths are words.
+	for _, cmd := range commandNames() {
+		for _, f := range c.flagTable(cmd) {
+			if !f.takes(cmd) {
+				continue
+			}
+			fs := pflag.NewFlagSet(cmd, pflag.ContinueOnError)
+			f.bind(fs, f.name, f.usage)
+			def := fs.Lookup(f.name).DefValue
+			if def == "" || def == "false" || def == "0" || strings.HasPrefix(def, "/") {
+				continue
+			}
+			i := strings.Index(section, "| `--"+f.name+"` |")
+			if i < 0 {
+				continue // reported above
+			}
+			line, _, _ := strings.Cut(section[i:], "\n")
+			if cols := strings.Split(line, " | "); len(cols) < 4 || !strings.Contains(cols[2], "`"+def+"`") {
+				t.Errorf("the README's row for --%s does not give %s's default `%s` in its default column: %s", f.name, cmd, def, line)
 			}
 		}
 	}
