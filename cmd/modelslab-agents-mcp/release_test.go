@@ -180,6 +180,17 @@ func TestBundleManifest(t *testing.T) {
 	if sb, ok := m.UserConfig["sandbox"]; !ok || sb.Type != "boolean" || sb.Default != false {
 		t.Errorf("user_config.sandbox = %+v (present %v), want a boolean defaulting to false", sb, ok)
 	}
+	// docs/release.md lists every question the bundle asks (toolsets was
+	// once added to the manifest and not to the page).
+	page, err := os.ReadFile("../../docs/release.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range m.UserConfig {
+		if !strings.Contains(string(page), "\n- `"+k+"`: ") {
+			t.Errorf("docs/release.md does not list the bundle's user_config %q under \"The bundle's manifest\"", k)
+		}
+	}
 
 	for _, platform := range m.Compatibility.Platforms {
 		dir := "/opt/bundle"
