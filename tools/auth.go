@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/modelslab-agents-mcp/modelslab-agents-mcp/upstream"
@@ -159,8 +160,28 @@ func (c *call) maskSecrets(out *outcome, fields ...string) {
 	var masked []string
 	out.data, masked = maskFields(out.data, fields...)
 	if len(masked) > 0 {
-		out.notes = append(out.notes, strings.Join(masked, " and ")+" shown masked (a token's id and last four characters, a key's last four); start the server with --reveal-tokens to see them whole.")
+		out.notes = append(out.notes, maskNote(masked))
 	}
+}
+
+// maskNote says which fields are masked and how, naming only the styles used
+// (over HTTP only the key is masked: no word about a token's mask then).
+func maskNote(masked []string) string {
+	var how []string
+	for _, f := range masked {
+		h := "a token's id and last four characters"
+		if f == "api_key" {
+			h = "a key's last four"
+		}
+		if !slices.Contains(how, h) {
+			how = append(how, h)
+		}
+	}
+	it := "them"
+	if len(masked) == 1 {
+		it = "it"
+	}
+	return strings.Join(masked, " and ") + " shown masked (" + strings.Join(how, ", ") + "); start the server with --reveal-tokens to see " + it + " whole."
 }
 
 // revoked shapes the result of a call that revoked the calling token.

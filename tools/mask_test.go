@@ -29,3 +29,21 @@ func FuzzAnyToMaskAgreesWithTheWalk(f *testing.F) {
 		}
 	})
 }
+
+// The note under a masked login names only the mask styles used: over HTTP
+// in header mode only the key is masked, and a word about the token's mask
+// would tell the model its (whole) token was masked.
+func TestMaskNoteNamesOnlyTheStylesUsed(t *testing.T) {
+	for _, c := range []struct {
+		masked []string
+		want   string
+	}{
+		{[]string{"api_key"}, "api_key shown masked (a key's last four); start the server with --reveal-tokens to see it whole."},
+		{[]string{"access_token", "api_key"}, "access_token and api_key shown masked (a token's id and last four characters, a key's last four); start the server with --reveal-tokens to see them whole."},
+		{[]string{"token"}, "token shown masked (a token's id and last four characters); start the server with --reveal-tokens to see it whole."},
+	} {
+		if got := maskNote(c.masked); got != c.want {
+			t.Errorf("maskNote(%q) = %q, want %q", c.masked, got, c.want)
+		}
+	}
+}
