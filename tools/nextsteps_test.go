@@ -360,3 +360,37 @@ func TestDescriptionsSayWhenLoginIsMissing(t *testing.T) {
 		}
 	}
 }
+
+// In read-only mode a tool's description, which names every action (those
+// that move money included), also names the ones this server offers, exactly
+// the schema's.
+func TestReadOnlyDescriptionsNameTheOfferedActions(t *testing.T) {
+	h := newHarness(t, nil, tools.Filter{ReadOnly: true, Toolsets: []string{tools.ToolsetsAll}})
+	res, err := h.mcp.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := h.published()
+	for _, tool := range res.Tools {
+		_, note, ok := strings.Cut(tool.Description, "This server runs in read-only mode")
+		if !ok {
+			t.Errorf("%s: no read-only note: %s", tool.Name, tool.Description)
+			continue
+		}
+		note, _, _ = strings.Cut(note, "\n")
+		var spec tools.ToolSpec
+		for _, s := range tools.Specs() {
+			if s.Name == tool.Name {
+				spec = s
+			}
+		}
+		if len(spec.Actions) == 0 {
+			t.Fatalf("%s: not declared", tool.Name)
+		}
+		for _, a := range spec.Actions {
+			if named := strings.Contains(note, `"`+a.Name+`"`); named != published[tool.Name+" "+a.Name] {
+				t.Errorf("%s: the read-only note names %q = %v, published %v: %s", tool.Name, a.Name, named, !named, note)
+			}
+		}
+	}
+}

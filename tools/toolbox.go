@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -356,12 +357,23 @@ func (t *tool) definition(readOnly bool) mcp.Tool {
 	}
 	desc := t.spec.Description
 	if readOnly {
-		desc += "\n\nThis server runs in read-only mode: only the actions that change nothing are available."
+		// The description above names every action, those that move money
+		// included: say which ones this server offers.
+		names := make([]string, len(t.spec.Actions))
+		for i, a := range t.spec.Actions {
+			names[i] = strconv.Quote(a.Name)
+		}
+		desc += "\n\nThis server runs in read-only mode: only the actions that change nothing are available (" +
+			strings.Join(names, ", ") + "); the others described above are refused, and nothing moves money."
 	}
 	if !t.deps.offers("agent-auth", "login") {
 		// The descriptions say "Needs a logged-in session (agent-auth login)".
-		desc += "\n\nThis server does not publish agent-auth login (" + t.deps.whyNot("agent-auth") +
-			"): calls use the token the server was started with (MODELSLAB_AGENT_TOKEN) or, over HTTP, the request's Authorization header."
+		from := "the token the server was started with (MODELSLAB_AGENT_TOKEN)"
+		if t.deps.SandboxMail != nil {
+			from = "the token the server was started with (in the sandbox, the demo account's, logged in at start)"
+		}
+		desc += "\n\nThis server does not publish agent-auth login: " + t.deps.whyNot("agent-auth") +
+			". Calls use " + from + " or, over HTTP, the request's Authorization header."
 	}
 	def := mcp.NewToolWithRawSchema(t.spec.Name, desc, t.rawSchema)
 	def.Annotations = mcp.ToolAnnotation{
