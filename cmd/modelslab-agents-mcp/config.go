@@ -261,7 +261,7 @@ func (f flagDef) takes(cmd string) bool {
 
 // secretsText is the part of the environment that has no flag.
 const secretsText = `Environment without a flag (secrets never go in flags: flags show in ps):
-  MODELSLAB_AGENT_TOKEN     bearer token to start with (stdio; over http only when listening on loopback)
+  MODELSLAB_AGENT_TOKEN     bearer token to start with (stdio; http only on loopback and without --oauth)
   MODELSLAB_SESSION_SECRET  http: signs session ids and, with --oauth, seals the tokens (at least 32 bytes);
                             set the same value on every replica (default: random)
 `

@@ -255,8 +255,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintf(stderr, "  authorization: OAuth 2.1 (--oauth); clients connect by URL and sign in with ModelsLab at %s/oauth/authorize; header clients send X-Agent-Token\n", orStr(cfg.oauth.publicURL, base))
 	}
 	fmt.Fprintf(stderr, "  health: %s/healthz, %s/readyz; stop: Ctrl-C or SIGTERM (in-flight calls finish first)\n", base, base)
-	if cfg.token != "" && !loopback {
+	switch {
+	case cfg.token != "" && !loopback:
 		log.Warn().Msg("MODELSLAB_AGENT_TOKEN is ignored: the server listens beyond loopback, where anyone who reaches the port would use it")
+	case cfg.token != "" && cfg.oauth.enabled:
+		// Else a newcomer who set it meets a 401 with no word why.
+		log.Warn().Msg("MODELSLAB_AGENT_TOKEN is ignored with --oauth: every request brings its own credential (this server's access token, or a ModelsLab token as X-Agent-Token)")
 	}
 	log.Info().Str("addr", addr).Str("base_url", opts.Client.BaseURL()).Bool("sandbox", sb != nil).Bool("read_only", cfg.readOnly).
 		Msg("serving MCP over streamable HTTP at /mcp")

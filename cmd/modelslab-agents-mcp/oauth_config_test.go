@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 func TestOAuthFlagsRefuseContradictions(t *testing.T) {
@@ -48,5 +51,54 @@ func TestOAuthBeyondLoopbackNeedsPublicURL(t *testing.T) {
 		func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "--public-url") {
 		t.Fatalf("--oauth on 0.0.0.0 without --public-url: %v", err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer that run's logger and the test may share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestOAuthSaysTheStartingTokenIsIgnored: with --oauth a request without a
+// credential gets the 401 that starts authorization, whatever
+// MODELSLAB_AGENT_TOKEN holds; the server says so at start rather than leave
+// whoever set it to wonder about the 401.
+func TestOAuthSaysTheStartingTokenIsIgnored(t *testing.T) {
+	for _, oauth := range []bool{true, false} {
+		args := []string{"http", "--sandbox", "--addr", "127.0.0.1:0", "--drain-delay", "0", "--log-format", "json"}
+		if oauth {
+			args = append(args, "--oauth")
+		}
+		env := map[string]string{"MODELSLAB_AGENT_TOKEN": "7|abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN0123"}
+		var stderr syncBuffer
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, &stderr)
+		}()
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(stderr.String(), "serving MCP") && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, stderr.String())
+		}
+		if said := strings.Contains(stderr.String(), "MODELSLAB_AGENT_TOKEN is ignored with --oauth"); said != oauth {
+			t.Errorf("--oauth %v: the warning said = %v:\n%s", oauth, said, stderr.String())
+		}
 	}
 }
