@@ -164,8 +164,14 @@ func ExpandToolsets(names []string) ([]string, error) {
 		case slices.Contains(Toolsets(), n):
 			want[n] = true
 		default:
-			return nil, fmt.Errorf("unknown toolset %q (valid: %s, or %s for %s, or %s)", n,
-				strings.Join(Toolsets(), ", "), ToolsetsDefault, strings.Join(DefaultToolsets(), ","), ToolsetsAll)
+			hint := ""
+			if n == "money" || n == "payments" { // a natural guess, and near "models"
+				hint = "; what moves money is billing, wallet and subscriptions"
+			} else if near := nearestNames(n, append(Toolsets(), ToolsetsDefault, ToolsetsAll)); len(near) > 0 {
+				hint = "; did you mean " + near[0] + "?"
+			}
+			return nil, fmt.Errorf("unknown toolset %q (valid: %s, or %s for %s, or %s)%s", n,
+				strings.Join(Toolsets(), ", "), ToolsetsDefault, strings.Join(DefaultToolsets(), ","), ToolsetsAll, hint)
 		}
 	}
 	var out []string

@@ -124,14 +124,17 @@ func checkOAuth(c *config) error {
 // checkMoneyFlags checks and resolves --toolsets and --max-charge (issue 17):
 // the toolsets become names ("default" and "all" expanded), so everything
 // after this sees exactly what is published.
-func checkMoneyFlags(c *config, toolsets string) error {
+// name(flag) is how the error names a setting, as a prefix of its value: the
+// flag ("--toolsets ") when given on the command line, else the environment
+// variable ("MODELSLAB_TOOLSETS="), where the value came from.
+func checkMoneyFlags(c *config, toolsets string, name func(flag string) string) error {
 	sets, err := tools.ExpandToolsets(splitList(toolsets))
 	if err != nil {
-		return fmt.Errorf("--toolsets %q: %w", toolsets, err)
+		return fmt.Errorf("%s%q: %w", name("toolsets"), toolsets, err)
 	}
 	c.toolsets = sets
 	if c.maxCharge <= 0 || math.IsNaN(c.maxCharge) || math.IsInf(c.maxCharge, 0) {
-		return fmt.Errorf("--max-charge %v: want a positive number of US dollars, e.g. %v", c.maxCharge, tools.DefaultMaxCharge)
+		return fmt.Errorf("%s%v: want a positive number of US dollars, e.g. %v", name("max-charge"), c.maxCharge, tools.DefaultMaxCharge)
 	}
 	return nil
 }
@@ -483,6 +486,7 @@ func (c *config) finish(cmd *cobra.Command, getenv func(string) string) error {
 			_ = f.Value.Set(f.DefValue)
 		}
 	})
+	fromEnv := map[string]string{} // flag name → the variable its value came from
 	for _, f := range c.flagTable(cmd.Name()) {
 		if f.env == "" || !f.takes(cmd.Name()) || fs.Changed(f.name) {
 			continue
@@ -497,6 +501,7 @@ func (c *config) finish(cmd *cobra.Command, getenv func(string) string) error {
 		if err := fs.Set(f.name, v); err != nil {
 			return fmt.Errorf("%s=%q: %s", f.env, v, want(fs.Lookup(f.name).Value.Type()))
 		}
+		fromEnv[f.name] = f.env
 	}
 	has := func(name string) bool { return fs.Lookup(name) != nil }
 	if has("timeout") && c.timeout <= 0 {
@@ -537,7 +542,13 @@ func (c *config) finish(cmd *cobra.Command, getenv func(string) string) error {
 		c.siteURL = u.Scheme + "://" + u.Host
 	}
 	if has("toolsets") {
-		if err := checkMoneyFlags(c, c.toolsetsRaw); err != nil {
+		name := func(flag string) string {
+			if env, ok := fromEnv[flag]; ok {
+				return env + "="
+			}
+			return "--" + flag + " "
+		}
+		if err := checkMoneyFlags(c, c.toolsetsRaw, name); err != nil {
 			return err
 		}
 	}

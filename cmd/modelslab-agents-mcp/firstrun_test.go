@@ -484,3 +484,32 @@ func TestSandboxResetCommandLine(t *testing.T) {
 		t.Errorf("reset without a cache directory: %v", err)
 	}
 }
+
+// A mistyped toolset or ceiling is named where it was set (the flag, or the
+// variable in a client config's env), and a near name is suggested: an error
+// that says --toolsets about MODELSLAB_TOOLSETS sends the newcomer to look
+// for a flag they never typed.
+func TestMoneySettingsNamedWhereSet(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		getenv func(string) string
+		want   string
+	}{
+		{[]string{"stdio", "--toolsets", "walet"}, env(), `--toolsets "walet": unknown toolset "walet"`},
+		{[]string{"stdio"}, env("MODELSLAB_TOOLSETS", "walet"), `MODELSLAB_TOOLSETS="walet": unknown toolset "walet"`},
+		{[]string{"stdio", "--toolsets", "wallet"}, env("MODELSLAB_TOOLSETS", "walet"), ""}, // the flag wins
+		{[]string{"stdio"}, env("MODELSLAB_TOOLSETS", "default,subscription"), "did you mean subscriptions?"},
+		{[]string{"stdio"}, env("MODELSLAB_TOOLSETS", "api_keys"), "did you mean api-keys?"},
+		{[]string{"stdio"}, env("MODELSLAB_TOOLSETS", "money"), "billing, wallet and subscriptions"},
+		{[]string{"stdio"}, env("MODELSLAB_MAX_CHARGE", "-3"), "MODELSLAB_MAX_CHARGE=-3: want a positive number"},
+		{[]string{"stdio", "--max-charge", "0"}, env(), "--max-charge 0: want a positive number"},
+	} {
+		_, err := parseConfig(tc.args, tc.getenv, io.Discard)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: refused: %v", tc.args, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q: %v, want an error containing %q", tc.args, err, tc.want)
+		}
+	}
+}
