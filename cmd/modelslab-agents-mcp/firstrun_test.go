@@ -367,6 +367,11 @@ func TestStdioSandboxOutlivesTheProcess(t *testing.T) {
 	if !strings.Contains(res[0], "not_logged_in") {
 		t.Errorf("profile after the reset: %s", res[0])
 	}
+	// A path never written is not said to be removed (a typo in it shows).
+	typo := env("MODELSLAB_SANDBOX_STATE", state+".typo")
+	if _, errOut, err := runCmd(t, []string{"sandbox", "reset"}, typo); err != nil || strings.Contains(errOut, "removed") || !strings.Contains(errOut, "there was no state file at "+state+".typo") {
+		t.Errorf("sandbox reset of a path never written: %v %s", err, errOut)
+	}
 	// In memory, the next process knows nothing of the last.
 	none := env("MODELSLAB_SANDBOX_STATE", "none")
 	stdioCalls(t, none, args, toolCall("agent-auth", "action", "login", "email", "demo@sandbox.test", "password", "sandbox-demo-password"))

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -448,8 +449,14 @@ func resetSandbox(cfg *config, stderr io.Writer) error {
 	if path == "" {
 		return fmt.Errorf("sandbox reset: no state file (--sandbox-state none, or no cache directory: set --sandbox-state PATH)")
 	}
+	_, statErr := os.Stat(path)
 	if err := sandbox.ResetState(path); err != nil {
 		return fmt.Errorf("sandbox reset: %w", err)
+	}
+	if errors.Is(statErr, fs.ErrNotExist) {
+		// Say so: "removed" about a path never written (a typo in it?) misleads.
+		fmt.Fprintf(stderr, "Sandbox state reset: there was no state file at %s; a sandbox using it starts from the demo data.\n", path)
+		return nil
 	}
 	fmt.Fprintf(stderr, "Sandbox state reset: %s removed; every sandbox using it starts again from the demo data.\n", path)
 	return nil
