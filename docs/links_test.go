@@ -76,3 +76,26 @@ func TestRelativeLinksResolve(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryPageIsReachableBothWays: the README links to every page in docs/
+// (its "More" list), and every page links back, so a newcomer who followed a
+// link is never stranded (release.md once had no way back).
+func TestEveryPageIsReachableBothWays(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("*.md")
+	for _, f := range files {
+		if !strings.Contains(string(readme), "](docs/"+f) {
+			t.Errorf("the README does not link to docs/%s", f)
+		}
+		text, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(text), "[Back to the README](../README.md)") {
+			t.Errorf("docs/%s has no [Back to the README](../README.md) link", f)
+		}
+	}
+}
