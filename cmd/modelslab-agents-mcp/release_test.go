@@ -271,6 +271,21 @@ func TestServerJSON(t *testing.T) {
 	m := readManifest(t, mdata)
 	checkServerJSON(t, s, m.Version)
 
+	// The registry's packages offer the settings the bundle asks for
+	// (MODELSLAB_TOOLSETS was once only in the bundle); over HTTP the token is
+	// a header instead.
+	for _, p := range s.Packages {
+		named := map[string]bool{}
+		for _, e := range p.EnvironmentVariables {
+			named[e.Name] = true
+		}
+		for k := range resolve(m, "linux", "/opt/bundle", nil).Env {
+			if !named[k] && !(k == "MODELSLAB_AGENT_TOKEN" && p.Transport.Type == "streamable-http") {
+				t.Errorf("server.json's %s/%s package does not offer %s, which the bundle sets", p.RegistryType, p.Transport.Type, k)
+			}
+		}
+	}
+
 	dockerfile, err := os.ReadFile("../../Dockerfile")
 	if err != nil {
 		t.Fatal(err)
