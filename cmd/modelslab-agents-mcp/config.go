@@ -146,7 +146,8 @@ var commands = []struct{ name, summary, detail string }{
 			"The token comes from MODELSLAB_AGENT_TOKEN or from a login through agent-auth; stdout carries only the protocol."},
 	{"http", "serve streamable HTTP at /mcp (plus /healthz, /readyz)",
 		"Serves MCP over streamable HTTP at http://ADDR/mcp, with /healthz (alive) and /readyz (503 while draining).\n" +
-			"Each request carries its own token (Authorization: Bearer or X-Agent-Token). Ctrl-C or SIGTERM drains in-flight calls and exits."},
+			"Each request carries its own token (Authorization: Bearer or X-Agent-Token; with --oauth, clients sign in through\n" +
+			"this server and send its access token, while a ModelsLab token goes in X-Agent-Token). Ctrl-C or SIGTERM drains in-flight calls and exits."},
 	{"sandbox", "run the offline control plane alone, for other clients",
 		"Serves the embedded offline control plane alone at http://ADDR/api/agents/v1 (default port 8090),\n" +
 			"with its outbox at /sandbox/outbox?email=... Nothing leaves this machine.\n" +
