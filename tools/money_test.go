@@ -954,3 +954,42 @@ func TestCheckoutCancelStopsAtOnce(t *testing.T) {
 		t.Errorf("confirm-checkout polls: %d, then %d after the cancel", before, after)
 	}
 }
+
+// TestCheckoutURLMustBeAWebPage: the payment page's address comes from the
+// upstream; only an https page (http on loopback, the sandbox) is put to the
+// person or passed on. A javascript:, file: or plain-http address from a
+// compromised or confused upstream is neither elicited nor handed over.
+func TestCheckoutURLMustBeAWebPage(t *testing.T) {
+	for _, bad := range []string{"javascript:alert(document.cookie)", "JavaScript:alert(1)", "file:///etc/passwd",
+		"http://checkout.evil.example/pay", "data:text/html,<script>alert(1)</script>", "https://", "https://user:pw@checkout.stripe.com/c/pay",
+		"//checkout.evil.example/pay", "http://127.0.0.1.evil.example/pay"} {
+		t.Run(bad, func(t *testing.T) {
+			answer := func(r recReq) (int, string) {
+				if r.path == "/wallet/fund" || r.path == "/billing/payment-link" {
+					b, _ := json.Marshal(map[string]any{"payment_url": bad, "session_id": "cs_test_bad_1", "purpose": "fund", "amount": 25})
+					return 200, envelope(string(b))
+				}
+				return 0, ""
+			}
+			e := newMoneyEnv(t, moneyOpts{form: true, url: true, elicit: func(mcp.ElicitationParams) *mcp.ElicitationResult {
+				return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionAccept}}
+			}})
+			e.up.setAnswer(answer)
+			r := e.call("agent-wallet", map[string]any{"action": "fund", "amount": 25})
+			for _, q := range e.questions() {
+				if q.Mode == mcp.ElicitationModeURL {
+					t.Errorf("elicited the upstream's address %q", q.URL)
+				}
+			}
+			if strings.Contains(r.text, bad) || r.body["done"] != false {
+				t.Errorf("with URL elicitation, the result: %s", r.text)
+			}
+			plain := newMoneyEnv(t, moneyOpts{form: true})
+			plain.up.setAnswer(answer)
+			r = plain.call("agent-billing", map[string]any{"action": "payment-link", "purpose": "fund", "amount": 25})
+			if strings.Contains(r.text, bad) || r.body["done"] != false || !strings.Contains(r.text, "not an https") {
+				t.Errorf("without URL elicitation, the result: %s", r.text)
+			}
+		})
+	}
+}
