@@ -993,3 +993,63 @@ func TestCheckoutURLMustBeAWebPage(t *testing.T) {
 		})
 	}
 }
+
+// TestConfirmationReplayChargesOnce: a 2026-07-28 client holds the
+// requestState and the person's "yes"; sent again (a retry, a replay), the
+// same arguments must not make a second charge. The confirmed call's
+// Idempotency-Key derives from the state, so the upstream answers the first
+// result again instead of charging twice.
+func TestConfirmationReplayChargesOnce(t *testing.T) {
+	up := newMoneyUpstream(t)
+	cl, err := upstream.New(upstream.Config{BaseURL: up.srv.URL + "/api/agents/v1", Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := tools.Build(tools.Deps{Client: cl, Creds: staticCreds("7|moneyTestToken0123456789"), Logger: zerolog.Nop(), StateKey: []byte("0123456789abcdef0123456789abcdef")},
+		tools.Filter{Toolsets: []string{tools.ToolsetsAll}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wallet mcpserver.ServerTool
+	for _, st := range ts {
+		if st.Tool.Name == "agent-wallet" {
+			wallet = st
+		}
+	}
+	ctx := mcpserver.WithRequestProtocolInfo(context.Background(), &mcpserver.RequestProtocolInfo{Modern: true, ProtocolVersion: mcp.LATEST_PROTOCOL_VERSION,
+		ClientCapabilities: &mcp.ClientCapabilities{Elicitation: &mcp.ElicitationCapability{Form: &struct{}{}}}})
+	args := map[string]any{"action": "fund", "amount": 25, "payment_method_id": "pm_sandbox_visa_4242"}
+	var req mcp.CallToolRequest
+	req.Params.Name, req.Params.Arguments = "agent-wallet", args
+	first, err := wallet.Handler(ctx, req)
+	if err != nil || first.RequestState == "" {
+		t.Fatalf("no question: %+v %v", first, err)
+	}
+	req.Params.RequestState = first.RequestState
+	req.Params.InputResponses = mcp.InputResponses{"confirm": mcp.InputResponse{Elicitation: &mcp.ElicitationResult{
+		ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionAccept, Content: map[string]any{"confirm": true}}}}}
+	for i := 0; i < 2; i++ {
+		if r, err := wallet.Handler(ctx, req); err != nil || r.IsError {
+			t.Fatalf("confirmed call %d: %+v %v", i, r, err)
+		}
+	}
+	var keys []string
+	for _, q := range up.requests() {
+		if q.path == "/wallet/fund" {
+			keys = append(keys, q.idem)
+		}
+	}
+	if len(keys) != 2 || keys[0] == "" || keys[0] != keys[1] {
+		t.Errorf("a replayed confirmation sent fund with keys %q: two charges", keys)
+	}
+	// Another state (the person asked again) is another charge: another key.
+	second, _ := wallet.Handler(ctx, mcp.CallToolRequest{Params: mcp.CallToolParams{Name: "agent-wallet", Arguments: args}})
+	req.Params.RequestState = second.RequestState
+	if r, err := wallet.Handler(ctx, req); err != nil || r.IsError {
+		t.Fatalf("second confirmed call: %+v %v", r, err)
+	}
+	reqs := up.requests()
+	if last := reqs[len(reqs)-1]; last.path != "/wallet/fund" || last.idem == keys[0] {
+		t.Errorf("a new confirmation reused the key: %+v", last)
+	}
+}
