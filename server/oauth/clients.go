@@ -102,6 +102,10 @@ func checkRedirectURI(raw string) error {
 	if u.Fragment != "" || strings.Contains(raw, "#") {
 		return errors.New("a redirect URI has no fragment")
 	}
+	if u.User != nil {
+		// https://claude.ai@evil.example/ reads as claude.ai to a hurried eye.
+		return errors.New("a redirect URI has no user info (name@ before the host)")
+	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 		if u.Host == "" {

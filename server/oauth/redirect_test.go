@@ -30,7 +30,7 @@ func TestRedirectMatchingTricks(t *testing.T) {
 		}
 	}
 	for _, u := range []string{"javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,x", "file:///etc/passwd", "http://evil.com/cb",
-		"http://127.0.0.1@evil.com/cb", "HTTP://evil.com/cb", "https:///cb", "https://a.example/cb#x", "/relative", "vbscript:x", "http://127.1/cb"} {
+		"http://127.0.0.1@evil.com/cb", "HTTP://evil.com/cb", "https://claude.ai@evil.example/cb", "http://evil@127.0.0.1/cb", "https:///cb", "https://a.example/cb#x", "/relative", "vbscript:x", "http://127.1/cb"} {
 		if checkRedirectURI(u) == nil {
 			t.Errorf("registered %q", u)
 		}
