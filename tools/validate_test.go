@@ -962,13 +962,18 @@ func FuzzValidate(f *testing.F) {
 			if isStr && v.params[p].kind == paramString && a.String(p) != s {
 				t.Fatalf("%s: String = %q, arg %q", p, a.String(p), s)
 			}
-			// A quoted integer is read as the number it spells, and only that.
+			// A quoted integer is read as the number it spells, and only that,
+			// within the parameter's own minimum (ids from 1, offset from 0).
+			lo := int64(math.MinInt64)
+			if v.params[p].hasMin {
+				lo = int64(v.params[p].min)
+			}
 			if isStr && v.params[p].kind == paramInteger {
-				if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err != nil || n != a.Int(p) || n < 1 || n > maxSafeInt {
+				if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err != nil || n != a.Int(p) || n < lo || n > maxSafeInt {
 					t.Fatalf("%s: Int = %d, arg %q", p, a.Int(p), s)
 				}
 			}
-			if f, ok := args[p].(float64); ok && v.params[p].kind == paramInteger && (float64(a.Int(p)) != f || f < 1 || f > maxSafeInt || math.Trunc(f) != f) {
+			if f, ok := args[p].(float64); ok && v.params[p].kind == paramInteger && (float64(a.Int(p)) != f || f < float64(lo) || f > maxSafeInt || math.Trunc(f) != f) {
 				t.Fatalf("%s: Int = %d, arg %v", p, a.Int(p), f)
 			}
 		}
