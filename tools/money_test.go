@@ -1053,3 +1053,18 @@ func TestConfirmationReplayChargesOnce(t *testing.T) {
 		t.Errorf("a new confirmation reused the key: %+v", last)
 	}
 }
+
+// TestUnknownActionNotLogged: the action is the caller's text until it is
+// known to be one of the tool's; a secret pasted there must not reach the
+// log line (metrics already label it "unknown").
+func TestUnknownActionNotLogged(t *testing.T) {
+	e := newMoneyEnv(t, moneyOpts{})
+	pasted := "sk-live-PastedSecretValue0123456789"
+	r := e.call("agent-wallet", map[string]any{"action": pasted})
+	if !r.isError {
+		t.Fatalf("unknown action accepted: %s", r.text)
+	}
+	if strings.Contains(e.log.String(), pasted) || !strings.Contains(e.log.String(), "tool call") {
+		t.Errorf("log: %s", e.log.String())
+	}
+}
