@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -107,6 +109,17 @@ func (c *call) checkoutOutcome(ctx context.Context, res *upstream.Result[upstrea
 	if co.RequiresAction || co.URL == "" {
 		return out, nil // charged at once with the card, or 3-D Secure
 	}
+	if !checkoutPageOK(co.URL) {
+		// The address comes from the upstream: a javascript:, file: or plain
+		// http one (a confused or compromised answer) is neither put to the
+		// person nor handed to the model to pass on.
+		done := false
+		out.money.done = &done
+		out.data, _ = maskFields(out.data, "payment_url", "checkout_url", "url")
+		out.notes = append([]string{"NOT PAID: ModelsLab answered with a payment page address that is not an https web page, so this server neither opens it nor passes it on; nothing was charged. " +
+			"The person can pay on modelslab.com/pricing instead; report the answer's request_id to ModelsLab."}, out.notes...)
+		return out, nil
+	}
 	if co.SessionID == "" {
 		out.need("session_id", upstream.KindString, "the Checkout page's session_id could not be read: this server cannot confirm the payment itself")
 	}
@@ -127,6 +140,27 @@ func (c *call) checkoutOutcome(ctx context.Context, res *upstream.Result[upstrea
 	}
 	out.notes = append([]string{note}, out.notes...)
 	return out, nil
+}
+
+// checkoutPageOK accepts the address of a payment page: https with a host
+// and no user info, or http on a loopback address (the sandbox's page).
+func checkoutPageOK(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || len(raw) > 4096 || u.User != nil || u.Opaque != "" || u.Hostname() == "" {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return true
+	case "http":
+		h := u.Hostname()
+		if strings.EqualFold(h, "localhost") {
+			return true
+		}
+		ip, err := netip.ParseAddr(h)
+		return err == nil && ip.IsLoopback()
+	}
+	return false
 }
 
 // confirmAction names the published action that confirms a Checkout of

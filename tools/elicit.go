@@ -151,22 +151,52 @@ func (t *tool) confirmStep(ctx context.Context, c *call, spec ActionSpec, req mc
 		return nil, nil // a client that cannot ask works as before
 	}
 	subject := callSubject(t.spec.Name, spec.Name, rawArgs)
-	if ans := mcpserver.ElicitationResponse(req.Params.InputResponses, confirmID); ans != nil &&
-		t.signer.verify(req.Params.RequestState, subject) {
-		if ans.Action == mcp.ElicitationResponseActionAccept && confirmed(ans.Content) {
-			return nil, nil
+	// A key made for this call (the caller gave none) travels in the state,
+	// so the confirmed call sends the key of the question the person answered:
+	// a requestState and answer sent again (a client's retry, a replay) make
+	// the upstream answer its first result instead of charging twice.
+	made := ""
+	if c.idem != "" && !c.args.Has("idempotency_key") {
+		made = c.idem
+	}
+	if ans := mcpserver.ElicitationResponse(req.Params.InputResponses, confirmID); ans != nil {
+		if key, ok := t.verifyConfirmState(req.Params.RequestState, subject); ok {
+			if ans.Action == mcp.ElicitationResponseActionAccept && confirmed(ans.Content) {
+				if made != "" && key != "" {
+					c.idem = key
+				}
+				return nil, nil
+			}
+			action := ans.Action
+			if action == mcp.ElicitationResponseActionAccept {
+				action = mcp.ElicitationResponseActionDecline // accepted with the box unticked
+			}
+			return nil, &notConfirmed{action: action, what: t.spec.Name + " " + spec.Name}
 		}
-		action := ans.Action
-		if action == mcp.ElicitationResponseActionAccept {
-			action = mcp.ElicitationResponseActionDecline // accepted with the box unticked
-		}
-		return nil, &notConfirmed{action: action, what: t.spec.Name + " " + spec.Name}
 	}
 	// No answer yet, or one that does not belong to this call: ask.
 	question := spec.Confirm(ctx, c)
-	return mcpserver.NewInputRequestBuilder(t.signer.sign(subject, confirmTTL)).
+	return mcpserver.NewInputRequestBuilder(t.confirmState(subject, made)).
 		Elicit(confirmID, mcp.ElicitationParams{Mode: mcp.ElicitationModeForm, Message: question, RequestedSchema: confirmSchema}).
 		ToolResult(), nil
+}
+
+// confirmStatePrefix starts a confirmation's requestState: "cf~<key>~" and a
+// signature over the call and the key (empty for a call with none to make).
+const confirmStatePrefix = "cf~"
+
+func (t *tool) confirmState(subject, key string) string {
+	return confirmStatePrefix + key + "~" + t.signer.sign(subject+"\x00idem\x00"+key, confirmTTL)
+}
+
+// verifyConfirmState checks a confirmation's state against the call and
+// returns the key it carries.
+func (t *tool) verifyConfirmState(state, subject string) (string, bool) {
+	key, sig, ok := strings.Cut(strings.TrimPrefix(state, confirmStatePrefix), "~")
+	if !ok || !strings.HasPrefix(state, confirmStatePrefix) || !t.signer.verify(sig, subject+"\x00idem\x00"+key) {
+		return "", false
+	}
+	return key, true
 }
 
 // confirmed reads the form: accept with the box left ticked (or no content,

@@ -954,3 +954,117 @@ func TestCheckoutCancelStopsAtOnce(t *testing.T) {
 		t.Errorf("confirm-checkout polls: %d, then %d after the cancel", before, after)
 	}
 }
+
+// TestCheckoutURLMustBeAWebPage: the payment page's address comes from the
+// upstream; only an https page (http on loopback, the sandbox) is put to the
+// person or passed on. A javascript:, file: or plain-http address from a
+// compromised or confused upstream is neither elicited nor handed over.
+func TestCheckoutURLMustBeAWebPage(t *testing.T) {
+	for _, bad := range []string{"javascript:alert(document.cookie)", "JavaScript:alert(1)", "file:///etc/passwd",
+		"http://checkout.evil.example/pay", "data:text/html,<script>alert(1)</script>", "https://", "https://user:pw@checkout.stripe.com/c/pay",
+		"//checkout.evil.example/pay", "http://127.0.0.1.evil.example/pay"} {
+		t.Run(bad, func(t *testing.T) {
+			answer := func(r recReq) (int, string) {
+				if r.path == "/wallet/fund" || r.path == "/billing/payment-link" {
+					b, _ := json.Marshal(map[string]any{"payment_url": bad, "session_id": "cs_test_bad_1", "purpose": "fund", "amount": 25})
+					return 200, envelope(string(b))
+				}
+				return 0, ""
+			}
+			e := newMoneyEnv(t, moneyOpts{form: true, url: true, elicit: func(mcp.ElicitationParams) *mcp.ElicitationResult {
+				return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionAccept}}
+			}})
+			e.up.setAnswer(answer)
+			r := e.call("agent-wallet", map[string]any{"action": "fund", "amount": 25})
+			for _, q := range e.questions() {
+				if q.Mode == mcp.ElicitationModeURL {
+					t.Errorf("elicited the upstream's address %q", q.URL)
+				}
+			}
+			if strings.Contains(r.text, bad) || r.body["done"] != false {
+				t.Errorf("with URL elicitation, the result: %s", r.text)
+			}
+			plain := newMoneyEnv(t, moneyOpts{form: true})
+			plain.up.setAnswer(answer)
+			r = plain.call("agent-billing", map[string]any{"action": "payment-link", "purpose": "fund", "amount": 25})
+			if strings.Contains(r.text, bad) || r.body["done"] != false || !strings.Contains(r.text, "not an https") {
+				t.Errorf("without URL elicitation, the result: %s", r.text)
+			}
+		})
+	}
+}
+
+// TestConfirmationReplayChargesOnce: a 2026-07-28 client holds the
+// requestState and the person's "yes"; sent again (a retry, a replay), the
+// same arguments must not make a second charge. The confirmed call's
+// Idempotency-Key derives from the state, so the upstream answers the first
+// result again instead of charging twice.
+func TestConfirmationReplayChargesOnce(t *testing.T) {
+	up := newMoneyUpstream(t)
+	cl, err := upstream.New(upstream.Config{BaseURL: up.srv.URL + "/api/agents/v1", Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := tools.Build(tools.Deps{Client: cl, Creds: staticCreds("7|moneyTestToken0123456789"), Logger: zerolog.Nop(), StateKey: []byte("0123456789abcdef0123456789abcdef")},
+		tools.Filter{Toolsets: []string{tools.ToolsetsAll}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wallet mcpserver.ServerTool
+	for _, st := range ts {
+		if st.Tool.Name == "agent-wallet" {
+			wallet = st
+		}
+	}
+	ctx := mcpserver.WithRequestProtocolInfo(context.Background(), &mcpserver.RequestProtocolInfo{Modern: true, ProtocolVersion: mcp.LATEST_PROTOCOL_VERSION,
+		ClientCapabilities: &mcp.ClientCapabilities{Elicitation: &mcp.ElicitationCapability{Form: &struct{}{}}}})
+	args := map[string]any{"action": "fund", "amount": 25, "payment_method_id": "pm_sandbox_visa_4242"}
+	var req mcp.CallToolRequest
+	req.Params.Name, req.Params.Arguments = "agent-wallet", args
+	first, err := wallet.Handler(ctx, req)
+	if err != nil || first.RequestState == "" {
+		t.Fatalf("no question: %+v %v", first, err)
+	}
+	req.Params.RequestState = first.RequestState
+	req.Params.InputResponses = mcp.InputResponses{"confirm": mcp.InputResponse{Elicitation: &mcp.ElicitationResult{
+		ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionAccept, Content: map[string]any{"confirm": true}}}}}
+	for i := 0; i < 2; i++ {
+		if r, err := wallet.Handler(ctx, req); err != nil || r.IsError {
+			t.Fatalf("confirmed call %d: %+v %v", i, r, err)
+		}
+	}
+	var keys []string
+	for _, q := range up.requests() {
+		if q.path == "/wallet/fund" {
+			keys = append(keys, q.idem)
+		}
+	}
+	if len(keys) != 2 || keys[0] == "" || keys[0] != keys[1] {
+		t.Errorf("a replayed confirmation sent fund with keys %q: two charges", keys)
+	}
+	// Another state (the person asked again) is another charge: another key.
+	second, _ := wallet.Handler(ctx, mcp.CallToolRequest{Params: mcp.CallToolParams{Name: "agent-wallet", Arguments: args}})
+	req.Params.RequestState = second.RequestState
+	if r, err := wallet.Handler(ctx, req); err != nil || r.IsError {
+		t.Fatalf("second confirmed call: %+v %v", r, err)
+	}
+	reqs := up.requests()
+	if last := reqs[len(reqs)-1]; last.path != "/wallet/fund" || last.idem == keys[0] {
+		t.Errorf("a new confirmation reused the key: %+v", last)
+	}
+}
+
+// TestUnknownActionNotLogged: the action is the caller's text until it is
+// known to be one of the tool's; a secret pasted there must not reach the
+// log line (metrics already label it "unknown").
+func TestUnknownActionNotLogged(t *testing.T) {
+	e := newMoneyEnv(t, moneyOpts{})
+	pasted := "sk-live-PastedSecretValue0123456789"
+	r := e.call("agent-wallet", map[string]any{"action": pasted})
+	if !r.isError {
+		t.Fatalf("unknown action accepted: %s", r.text)
+	}
+	if strings.Contains(e.log.String(), pasted) || !strings.Contains(e.log.String(), "tool call") {
+		t.Errorf("log: %s", e.log.String())
+	}
+}

@@ -27,7 +27,9 @@ import (
 // wrap, and the demo account's token.
 func sandboxMoney(t *testing.T, wrap func(http.RoundTripper) http.RoundTripper) (*sandbox.Sandbox, *upstream.Client, string) {
 	t.Helper()
-	sb := sandbox.New(sandbox.Options{Seed: 17, DisableRateLimit: true})
+	// The page on a loopback address, as --sandbox serves it: the server
+	// passes on only https pages and loopback http ones.
+	sb := sandbox.New(sandbox.Options{Seed: 17, DisableRateLimit: true, CheckoutBase: func() string { return "http://127.0.0.1:1" }})
 	var rt http.RoundTripper = sb.Transport()
 	if wrap != nil {
 		rt = wrap(rt)

@@ -416,7 +416,13 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 		if ev == nil {
 			return
 		}
-		ev.Str("tool", t.spec.Name).Str("action", action).Str("outcome", outcome).
+		// The action is the caller's text until it is one of the tool's: a
+		// value pasted there (a secret, a wall of text) stays out of the log.
+		logged := action
+		if _, ok := t.published[action]; !ok && !t.disabled[action] && action != "?" {
+			logged = "unknown"
+		}
+		ev.Str("tool", t.spec.Name).Str("action", logged).Str("outcome", outcome).
 			Int("upstream_status", status).Dur("duration", d).Str("request_id", requestID).Msg("tool call")
 	}
 	defer func() {

@@ -475,30 +475,51 @@ func newLoginLimiter() *loginLimiter {
 	return &loginLimiter{byKey: map[string]*rate.Limiter{}, maxKeys: 10_000}
 }
 
-// allow returns 0, or how long to wait.
+// allow returns 0, or how long to wait. The address is checked first, and
+// an attempt it refuses adds no email key: otherwise one address spraying
+// new emails would fill the table until it is cleared, resetting the limit of
+// the account under attack. A full table first drops limiters that have
+// fully recovered (they would start afresh anyway).
 func (l *loginLimiter) allow(ip, email string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.byKey) >= l.maxKeys {
-		clear(l.byKey)
-	}
+	now := time.Now()
 	get := func(k string, per time.Duration, burst int) *rate.Limiter {
 		lim := l.byKey[k]
 		if lim == nil {
+			if len(l.byKey) >= l.maxKeys {
+				l.sweep(now)
+			}
 			lim = rate.NewLimiter(rate.Every(per), burst)
 			l.byKey[k] = lim
 		}
 		return lim
 	}
-	now := time.Now()
 	a := get("ip\x00"+ip, 6*time.Second, 10).ReserveN(now, 1)
+	if d := a.DelayFrom(now); d > 0 {
+		a.CancelAt(now)
+		return d
+	}
 	b := get("email\x00"+strings.ToLower(email), 12*time.Second, 5).ReserveN(now, 1)
-	if d := max(a.DelayFrom(now), b.DelayFrom(now)); d > 0 {
+	if d := b.DelayFrom(now); d > 0 {
 		a.CancelAt(now)
 		b.CancelAt(now)
 		return d
 	}
 	return 0
+}
+
+// sweep drops the limiters that have recovered their whole burst; if every
+// one is still in use, the table is cleared as a last resort (memory bound).
+func (l *loginLimiter) sweep(now time.Time) {
+	for k, lim := range l.byKey {
+		if lim.TokensAt(now) >= float64(lim.Burst()) {
+			delete(l.byKey, k)
+		}
+	}
+	if len(l.byKey) >= l.maxKeys {
+		clear(l.byKey)
+	}
 }
 
 func peerIP(r *http.Request) string {

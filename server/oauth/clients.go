@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -101,6 +102,10 @@ func checkRedirectURI(raw string) error {
 	if u.Fragment != "" || strings.Contains(raw, "#") {
 		return errors.New("a redirect URI has no fragment")
 	}
+	if u.User != nil {
+		// https://claude.ai@evil.example/ reads as claude.ai to a hurried eye.
+		return errors.New("a redirect URI has no user info (name@ before the host)")
+	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 		if u.Host == "" {
@@ -137,12 +142,23 @@ func redirectAllowed(registered []string, got string) bool {
 		if err1 != nil || err2 != nil || ru.Scheme != "http" || gu.Scheme != "http" || !isLoopbackHost(ru.Hostname()) {
 			continue
 		}
+		// No "#" at all (an empty fragment would carry the code into the
+		// fragment of the page), and a port a socket can have.
 		if ru.Hostname() == gu.Hostname() && ru.EscapedPath() == gu.EscapedPath() && ru.RawQuery == gu.RawQuery &&
-			gu.User == nil && gu.Fragment == "" {
+			gu.User == nil && !strings.Contains(got, "#") && portOK(gu.Port()) {
 			return true
 		}
 	}
 	return false
+}
+
+// portOK accepts no port or a port number 1-65535.
+func portOK(p string) bool {
+	if p == "" {
+		return true
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // serveRegister is RFC 7591 dynamic registration. The client id is the
