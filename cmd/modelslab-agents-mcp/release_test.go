@@ -22,6 +22,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -230,9 +231,10 @@ func TestBundleManifest(t *testing.T) {
 
 // serverJSON is the part of server.json these tests cross-check.
 type serverJSON struct {
-	Name     string `json:"name"`
-	Version  string `json:"version"`
-	Packages []struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Version     string `json:"version"`
+	Packages    []struct {
 		RegistryType string `json:"registryType"`
 		Identifier   string `json:"identifier"`
 		Version      string `json:"version"`
@@ -270,6 +272,11 @@ func TestServerJSON(t *testing.T) {
 	}
 	m := readManifest(t, mdata)
 	checkServerJSON(t, s, m.Version)
+	// The registry's schema caps it at 100 characters; that check needs
+	// .ci/release.sh, this one runs everywhere.
+	if n := utf8.RuneCountInString(s.Description); n == 0 || n > 100 {
+		t.Errorf("server.json's description is %d characters long, want 1 to 100 (the registry's limit)", n)
+	}
 
 	// The registry's packages offer the settings the bundle asks for
 	// (MODELSLAB_TOOLSETS was once only in the bundle); over HTTP the token is
