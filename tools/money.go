@@ -29,25 +29,43 @@ const DefaultMaxCharge = 100.0
 
 // checkCardNumbers refuses arguments that carry anything like a card number,
 // anywhere (names too, nested values too). The error neither quotes nor
-// locates the digits beyond the parameter's name.
-func checkCardNumbers(tool string, args map[string]any) error {
+// locates the digits beyond the parameter's name; its next step names only
+// the ways to pay that this server publishes.
+func checkCardNumbers(d *Deps, tool string, args map[string]any) error {
 	for k, v := range args {
 		if looksLikeCard(k) {
-			return cardError(tool, "a parameter name")
+			return cardError(d, tool, "a parameter name")
 		}
 		if valueHasCard(v) {
-			return cardError(tool, "parameter "+displayName(k))
+			return cardError(d, tool, "parameter "+displayName(k))
 		}
 	}
 	return nil
 }
 
-func cardError(tool, where string) error {
+func cardError(d *Deps, tool, where string) error {
+	var ways []string
+	if d.offers("agent-billing", "payment-methods") {
+		ways = append(ways, "pay with a saved card's pm_... id (agent-billing payment-methods)")
+	}
+	var checkout []string
+	if d.offers("agent-wallet", "fund") {
+		checkout = append(checkout, "agent-wallet fund without payment_method_id")
+	}
+	if d.offers("agent-billing", "payment-link") {
+		checkout = append(checkout, "agent-billing payment-link")
+	}
+	if len(checkout) > 0 {
+		ways = append(ways, "let the person pay on a Stripe Checkout page ("+strings.Join(checkout, ", or ")+")")
+	}
+	next := "never ask for or pass card data: a person adds cards and pays on ModelsLab's or Stripe's own pages"
+	if len(ways) > 0 {
+		next = "never ask for or pass card data: " + strings.Join(ways, ", or ")
+	}
 	return &flowError{kind: "card_number",
 		message: tool + ": " + where + " holds what looks like a card number (13 to 19 digits passing the Luhn check); " +
 			"card numbers are never accepted here, so nothing was sent to ModelsLab and the value is not repeated or logged",
-		next: "never ask for or pass card data: pay with a saved card's pm_... id (agent-billing payment-methods), " +
-			"or let the person pay on a Stripe Checkout page (agent-wallet fund without payment_method_id, or agent-billing payment-link)"}
+		next: next}
 }
 
 func valueHasCard(v any) bool {

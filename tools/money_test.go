@@ -1068,3 +1068,39 @@ func TestUnknownActionNotLogged(t *testing.T) {
 		t.Errorf("log: %s", e.log.String())
 	}
 }
+
+// TestCardNumberNextStepNamesPublishedActions: the way to pay that the
+// refusal points to exists on this server as configured, and nothing else.
+func TestCardNumberNextStepNamesPublishedActions(t *testing.T) {
+	cases := []struct {
+		toolsets   []string
+		tool       string
+		args       map[string]any
+		want, none []string
+	}{
+		{[]string{"default"}, "agent-profile", map[string]any{"action": "update", "about_me": "card 4242424242424242"},
+			nil, []string{"agent-billing", "agent-wallet"}},
+		{[]string{"default", "wallet"}, "agent-wallet", map[string]any{"action": "fund", "amount": 25, "payment_method_id": "4242424242424242"},
+			[]string{"agent-wallet fund without payment_method_id"}, []string{"agent-billing"}},
+		{[]string{"all"}, "agent-wallet", map[string]any{"action": "fund", "amount": 25, "payment_method_id": "4242424242424242"},
+			[]string{"agent-billing payment-methods", "agent-wallet fund", "agent-billing payment-link"}, nil},
+	}
+	for _, c := range cases {
+		e := newMoneyEnv(t, moneyOpts{form: true, filter: tools.Filter{Toolsets: c.toolsets}})
+		r := e.call(c.tool, c.args)
+		next, _ := r.errField("next_step").(string)
+		if !r.isError || r.errField("kind") != "card_number" || next == "" {
+			t.Fatalf("%v: %s", c.toolsets, r.text)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(next, w) {
+				t.Errorf("%v: next step lacks %q: %s", c.toolsets, w, next)
+			}
+		}
+		for _, w := range c.none {
+			if strings.Contains(next, w) {
+				t.Errorf("%v: next step names %q, which is not published: %s", c.toolsets, w, next)
+			}
+		}
+	}
+}

@@ -439,7 +439,7 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 	if aerr == nil {
 		// Before anything reads, echoes or logs a value: a card number is
 		// refused without a trace of it (the action too may be one).
-		if aerr = checkCardNumbers(t.spec.Name, args); aerr != nil {
+		if aerr = checkCardNumbers(t.deps, t.spec.Name, args); aerr != nil {
 			res, info := errorResult(t.deps, t.spec.Name, action, aerr)
 			log(info.Kind, 0, "")
 			return res, nil
