@@ -84,6 +84,33 @@ func (s *RedisStore) Use(ctx context.Context, id string, ttl time.Duration) (boo
 	return reply != nil, nil // nil: the key existed
 }
 
+// rotateScript moves a grant's current refresh token id atomically (GET and
+// SET in one step, so of two replicas refreshing with the same token exactly
+// one wins); ARGV[1] "" starts the chain (SET NX).
+var rotateScript = redis.NewScript(1, `
+if ARGV[1] == "" then
+  if redis.call("SET", KEYS[1], ARGV[2], "NX", "PX", ARGV[3]) then return 1 end
+  return 0
+end
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+  redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3])
+  return 1
+end
+return 0`)
+
+// Rotate implements Store.
+func (s *RedisStore) Rotate(ctx context.Context, grant, from, to string, ttl time.Duration) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, redisTimeout)
+	defer cancel()
+	c, err := s.pool.GetContext(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	n, err := redis.Int(rotateScript.DoContext(ctx, c, s.prefix+"refresh:"+grant, from, to, max(ttl.Milliseconds(), 1)))
+	return n == 1, err
+}
+
 // Revoke implements Store.
 func (s *RedisStore) Revoke(ctx context.Context, grant string, ttl time.Duration) error {
 	_, err := s.do(ctx, "SET", s.prefix+"revoked:"+grant, "1", "PX", max(ttl.Milliseconds(), 1))

@@ -78,6 +78,7 @@ func TestRedisStore(t *testing.T) {
 	if r, err := b.Revoked(ctx, g); !r || err != nil {
 		t.Fatalf("revocation not seen by another replica: %v %v", r, err)
 	}
+	testRotate(t, a, b)
 }
 
 func TestRedisStoreRefusesBadURLs(t *testing.T) {

@@ -19,13 +19,23 @@ type Store interface {
 	Revoke(ctx context.Context, grant string, ttl time.Duration) error
 	// Revoked reports whether a grant was revoked.
 	Revoked(ctx context.Context, grant string) (bool, error)
+	// Rotate moves a grant's current refresh token from `from` to `to` for
+	// ttl, atomically: it reports false when `from` is not the current one
+	// (an old refresh token used again, or a grant the store no longer
+	// holds). from "" starts a grant's chain. One entry per live grant, so
+	// no number of refreshes can make the store forget a used token.
+	Rotate(ctx context.Context, grant, from, to string, ttl time.Duration) (ok bool, err error)
 }
 
-// MemoryStore is the single-replica Store: two maps with expiries, bounded.
+// MemoryStore is the single-replica Store: maps with expiries, bounded.
 type MemoryStore struct {
 	mu      sync.Mutex
 	used    map[string]time.Time
 	revoked map[string]time.Time
+	// current is each grant's current refresh token id (key grant+"\x00"+id),
+	// and chain the grant's key in current.
+	current map[string]time.Time
+	chain   map[string]string
 	max     int
 	now     func() time.Time
 }
@@ -37,7 +47,8 @@ func NewMemoryStore(max int) *MemoryStore {
 	if max <= 0 {
 		max = 100_000
 	}
-	return &MemoryStore{used: map[string]time.Time{}, revoked: map[string]time.Time{}, max: max, now: time.Now}
+	return &MemoryStore{used: map[string]time.Time{}, revoked: map[string]time.Time{}, current: map[string]time.Time{},
+		chain: map[string]string{}, max: max, now: time.Now}
 }
 
 func (m *MemoryStore) put(set map[string]time.Time, id string, exp time.Time) {
@@ -85,4 +96,36 @@ func (m *MemoryStore) Revoked(_ context.Context, grant string) (bool, error) {
 	defer m.mu.Unlock()
 	exp, ok := m.revoked[grant]
 	return ok && m.now().Before(exp), nil
+}
+
+// Rotate implements Store. Past max live grants, the one that expires first
+// is forgotten: its next refresh is refused (authorize again), never
+// accepted, so a full store costs availability, not the reuse check.
+func (m *MemoryStore) Rotate(_ context.Context, grant, from, to string, ttl time.Duration) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	key, held := m.chain[grant]
+	if held {
+		if exp, ok := m.current[key]; !ok || !now.Before(exp) {
+			held = false
+		}
+	}
+	switch {
+	case from == "" && held, from != "" && (!held || key != grant+"\x00"+from):
+		return false, nil
+	}
+	delete(m.current, key)
+	next := grant + "\x00" + to
+	m.put(m.current, next, now.Add(ttl))
+	m.chain[grant] = next
+	// chain follows current: drop the grants put evicted or that expired.
+	if len(m.chain) > len(m.current) {
+		for g, k := range m.chain {
+			if _, ok := m.current[k]; !ok {
+				delete(m.chain, g)
+			}
+		}
+	}
+	return true, nil
 }

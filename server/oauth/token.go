@@ -159,12 +159,9 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, http.StatusBadRequest, "invalid_grant", "the grant was revoked; authorize again")
 		return
 	}
-	// Rotation: an old refresh token used again means two parties hold the
-	// chain; end the grant (OAuth 2.1 §4.3.1).
-	if !s.useOnce(w, r, "rt:"+rt.ID, time.Unix(rt.UpstreamExpires, 0).Sub(s.now())+time.Minute, rt.Grant,
-		"the refresh token was already used; the grant is revoked, authorize again") {
-		return
-	}
+	// Rotation (OAuth 2.1 §4.3.1): issue moves the grant's chain on from this
+	// token; an old refresh token used again means two parties hold the
+	// chain, and the grant ends.
 	s.issue(w, r, rt)
 }
 
@@ -185,16 +182,32 @@ func (s *Server) useOnce(w http.ResponseWriter, r *http.Request, id string, ttl 
 }
 
 // issue answers with a new access token and a new refresh token of the grant.
-func (s *Server) issue(w http.ResponseWriter, _ *http.Request, g refreshToken) {
+func (s *Server) issue(w http.ResponseWriter, r *http.Request, g refreshToken) {
 	at, ttl, err := s.issueAccess(g)
 	if err != nil {
 		tokenError(w, http.StatusInternalServerError, "server_error", "could not issue a token")
 		return
 	}
+	prev := g.ID // "" for a code's first refresh token
 	g.ID = randomID()
 	rt, err := s.seal.seal("rt", g)
 	if err != nil {
 		tokenError(w, http.StatusInternalServerError, "server_error", "could not issue a token")
+		return
+	}
+	// The grant's current refresh token becomes this one; only the current
+	// one can be used, once (one store entry per grant, however often it
+	// refreshes).
+	ok, err := s.store.Rotate(r.Context(), g.Grant, prev, g.ID, time.Unix(g.UpstreamExpires, 0).Sub(s.now())+time.Minute)
+	if err != nil {
+		tokenError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the server could not record the refresh; try again")
+		return
+	}
+	if !ok {
+		if prev != "" {
+			s.RevokeGrant(r.Context(), g.Grant)
+		}
+		tokenError(w, http.StatusBadRequest, "invalid_grant", "the refresh token was already used (or its grant has ended); the grant is revoked, authorize again")
 		return
 	}
 	w.Header().Set("Pragma", "no-cache")
