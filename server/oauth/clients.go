@@ -42,6 +42,9 @@ const (
 	cimdTimeout     = 5 * time.Second
 	cimdCacheMax    = 1000
 	cimdCacheTTL    = 5 * time.Minute
+	// cimdFailTTL keeps a failed fetch's answer briefly, so that repeated
+	// authorize requests naming a bad URL do not each send a request out.
+	cimdFailTTL = 30 * time.Second
 )
 
 // clientMetadata is the part of RFC 7591 metadata (and of a Client ID
@@ -222,6 +225,7 @@ type cimdCache struct {
 
 type cimdEntry struct {
 	c   *client
+	err error // a failed fetch, kept for cimdFailTTL
 	exp time.Time
 }
 
@@ -282,12 +286,13 @@ func (c *cimdCache) get(ctx context.Context, id string) (*client, error) {
 	c.mu.Lock()
 	if e, ok := c.entries[id]; ok && now.Before(e.exp) {
 		c.mu.Unlock()
-		return e.c, nil
+		return e.c, e.err
 	}
 	c.mu.Unlock()
 	cl, err := c.fetch(ctx, id)
+	entry := cimdEntry{c: cl, exp: now.Add(cimdCacheTTL)}
 	if err != nil {
-		return nil, err
+		entry = cimdEntry{err: err, exp: now.Add(cimdFailTTL)}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -304,8 +309,8 @@ func (c *cimdCache) get(ctx context.Context, id string) (*client, error) {
 			delete(c.entries, k)
 		}
 	}
-	c.entries[id] = cimdEntry{c: cl, exp: now.Add(cimdCacheTTL)}
-	return cl, nil
+	c.entries[id] = entry
+	return entry.c, entry.err
 }
 
 func (c *cimdCache) fetch(ctx context.Context, id string) (*client, error) {

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -85,6 +86,24 @@ func TestFlowRefreshRotationAndReuse(t *testing.T) {
 	}
 	if st, _ := e.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tk2.Refresh}}); st != 400 {
 		t.Fatalf("new refresh token of a revoked grant: %d", st)
+	}
+}
+
+// TestCodeExchangeNeedsClientID: a public client names itself when it
+// redeems a code (RFC 6749 §4.1.3); without it the code is refused and not
+// used up.
+func TestCodeExchangeNeedsClientID(t *testing.T) {
+	e := newEnv(t)
+	redirect := "http://127.0.0.1:7777/cb"
+	cid := e.register(redirect)
+	code := e.signIn(cid, redirect, nil).Query().Get("code")
+	st, bad := e.token(url.Values{"grant_type": {"authorization_code"}, "redirect_uri": {redirect},
+		"code": {code}, "code_verifier": {verifier}, "resource": {e.srv.URL + "/mcp"}})
+	if st != 400 || bad.Error != "invalid_request" {
+		t.Fatalf("without client_id: %d %+v", st, bad)
+	}
+	if st, tk := e.exchange(cid, redirect, code, verifier); st != 200 || tk.Access == "" {
+		t.Fatalf("with client_id, after the refusal: %d %+v", st, tk)
 	}
 }
 
@@ -400,6 +419,28 @@ func TestClientIDMetadataDocument(t *testing.T) {
 	}
 	if r := e.do(e.browser, "GET", e.authorizeURL(docURL, "http://127.0.0.1:7777/other", nil), nil); r.status != 400 {
 		t.Fatalf("CIMD unregistered redirect: %d", r.status)
+	}
+}
+
+// TestClientIDMetadataFailureIsCached: a URL that failed is not fetched
+// again at once, so a page that repeats authorize requests naming it cannot
+// make this server send a request out for each.
+func TestClientIDMetadataFailureIsCached(t *testing.T) {
+	var hits atomic.Int32
+	doc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Error(w, "no", http.StatusNotFound)
+	}))
+	defer doc.Close()
+	e := newEnv(t, func(c *Config) { c.AllowInsecureClientMetadata = true })
+	id := doc.URL + "/missing.json"
+	for range 5 {
+		if _, err := e.as.lookupClient(context.Background(), id); err == nil || !strings.Contains(err.Error(), "HTTP 404") {
+			t.Fatalf("lookup: %v", err)
+		}
+	}
+	if n := hits.Load(); n != 1 {
+		t.Fatalf("the failing document was fetched %d times, want 1", n)
 	}
 }
 

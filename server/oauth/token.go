@@ -84,7 +84,11 @@ func (s *Server) exchangeCode(w http.ResponseWriter, r *http.Request) {
 	case now >= c.Expires:
 		tokenError(w, http.StatusBadRequest, "invalid_grant", "the code has expired (codes live 60 seconds)")
 		return
-	case f.Get("client_id") != "" && f.Get("client_id") != c.Req.ClientID:
+	case f.Get("client_id") == "":
+		// RFC 6749 §4.1.3 and OAuth 2.1: a public client sends its client_id.
+		tokenError(w, http.StatusBadRequest, "invalid_request", "client_id is required: send the client_id the code was issued to")
+		return
+	case f.Get("client_id") != c.Req.ClientID:
 		tokenError(w, http.StatusBadRequest, "invalid_grant", "the code was issued to another client")
 		return
 	case f.Get("redirect_uri") != c.Req.RedirectURI:
