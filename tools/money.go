@@ -215,6 +215,100 @@ func (t *tool) checkPlanCeiling(ctx context.Context, c *call, spec ActionSpec) e
 	return nil
 }
 
+// checkSubscriptionCeiling applies --max-charge to what a subscription's
+// plan costs, for the actions that charge it again. A subscriptions list
+// that cannot be read refuses (as for a plan change); one that does not say
+// the price leaves it to the person's question.
+func (t *tool) checkSubscriptionCeiling(ctx context.Context, c *call, spec ActionSpec) error {
+	m := spec.Money
+	if m == nil || m.SubscriptionCeiling == "" || !c.args.Has(m.SubscriptionCeiling) {
+		return nil
+	}
+	p, err := c.subscriptionPlan(ctx, c.args.Int(m.SubscriptionCeiling))
+	if err != nil {
+		return &stepError{err: err, note: "The subscriptions could not be read, so what this charges could not be checked against --max-charge: nothing was sent."}
+	}
+	if p != nil && p.price != nil && *p.price > t.deps.MaxCharge {
+		return ceilingError(t.deps, t.spec.Name, spec.Name, fmt.Sprintf("the price of subscription %d's %s", c.args.Int(m.SubscriptionCeiling), p), *p.price)
+	}
+	return nil
+}
+
+// subscriptionPlan reads subscription id's plan from GET /subscriptions
+// (plan_id or plan.id, plan_name or plan.name, price or amount), completing
+// the price from the plans list; nil when the list does not have it.
+func (c *call) subscriptionPlan(ctx context.Context, id int64) (*planInfo, error) {
+	m := c.moneyReads()
+	if !m.subsRead {
+		m.subsRead = true
+		r, err := c.client.ListSubscriptions(ctx, c.token)
+		if err != nil {
+			m.subsErr = err
+		} else {
+			m.subs = map[int64]*planInfo{}
+			for _, it := range r.Data.Items {
+				var v map[string]json.RawMessage
+				if json.Unmarshal(it, &v) != nil {
+					continue
+				}
+				sid, ok := jsonNumber(v["id"])
+				if !ok || sid != math.Trunc(sid) {
+					continue
+				}
+				p := &planInfo{}
+				var nested map[string]json.RawMessage
+				_ = json.Unmarshal(v["plan"], &nested)
+				if f, ok := jsonNumber(v["plan_id"]); ok {
+					p.id = int64(f)
+				} else if f, ok := jsonNumber(nested["id"]); ok {
+					p.id = int64(f)
+				}
+				if json.Unmarshal(v["plan_name"], &p.name) != nil || p.name == "" {
+					_ = json.Unmarshal(nested["name"], &p.name)
+				}
+				for _, src := range []map[string]json.RawMessage{v, nested} {
+					for _, k := range []string{"price", "amount"} {
+						if f, ok := jsonNumber(src[k]); ok && p.price == nil {
+							p.price = &f
+						}
+					}
+				}
+				m.subs[int64(sid)] = p
+			}
+		}
+	}
+	if m.subsErr != nil {
+		return nil, m.subsErr
+	}
+	p := m.subs[id]
+	if p != nil && p.price == nil && p.id > 0 {
+		if pl := c.plan(ctx, p.id); pl != nil && pl.price != nil {
+			p.price = pl.price
+			if p.name == "" {
+				p.name = pl.name
+			}
+		}
+	}
+	return p, nil
+}
+
+// subscriptionText names what subscription id charges, for the questions.
+func (c *call) subscriptionText(ctx context.Context, id int64) string {
+	if p, _ := c.subscriptionPlan(ctx, id); p != nil && (p.name != "" || p.price != nil) {
+		return fmt.Sprintf("subscription %d, %s", id, p)
+	}
+	return fmt.Sprintf("subscription %d", id)
+}
+
+// subscriptionCharge is the amount subscription id's plan charges, for the
+// questions ("its price" when no list says it).
+func (c *call) subscriptionCharge(ctx context.Context, id int64) string {
+	if p, _ := c.subscriptionPlan(ctx, id); p != nil && p.price != nil {
+		return usd(*p.price)
+	}
+	return "its plan's price"
+}
+
 // idemLetters make the random part of a generated key: letters only, so a
 // key never looks like digits that could be a card number.
 const idemLetters = "abcdefghijklmnopqrstuvwxyz"
@@ -321,6 +415,10 @@ type moneyReads struct {
 	cards    []cardInfo
 	plans    map[int64]*planInfo
 	plansErr error
+	// subs maps a subscription id to its plan, from GET /subscriptions.
+	subs     map[int64]*planInfo
+	subsErr  error
+	subsRead bool
 }
 
 func (c *call) moneyReads() *moneyReads {
@@ -549,11 +647,13 @@ func confirmPause(_ context.Context, c *call) string {
 }
 
 func confirmResume(ctx context.Context, c *call) string {
-	return fmt.Sprintf("Resume subscription %d? Its billing restarts and %s is charged again every billing period.", c.args.Int("subscription_id"), c.cardText(ctx, ""))
+	id := c.args.Int("subscription_id")
+	return fmt.Sprintf("Resume %s? Its billing restarts: %s is charged to %s again every billing period.", c.subscriptionText(ctx, id), c.subscriptionCharge(ctx, id), c.cardText(ctx, ""))
 }
 
 func confirmResetCycle(ctx context.Context, c *call) string {
-	return fmt.Sprintf("Reset the billing cycle of subscription %d? A new period starts now and %s is charged now.", c.args.Int("subscription_id"), c.cardText(ctx, ""))
+	id := c.args.Int("subscription_id")
+	return fmt.Sprintf("Reset the billing cycle of %s? A new period starts now and %s is charged to %s now.", c.subscriptionText(ctx, id), c.subscriptionCharge(ctx, id), c.cardText(ctx, ""))
 }
 
 func confirmChargeAmount(ctx context.Context, c *call) string {
@@ -565,7 +665,8 @@ func confirmChargeAmount(ctx context.Context, c *call) string {
 }
 
 func confirmFixPayment(ctx context.Context, c *call) string {
-	return fmt.Sprintf("Retry the failed payment of subscription %d, charging %s?", c.args.Int("subscription_id"), c.cardText(ctx, ""))
+	id := c.args.Int("subscription_id")
+	return fmt.Sprintf("Retry the failed payment of %s, charging %s to %s?", c.subscriptionText(ctx, id), c.subscriptionCharge(ctx, id), c.cardText(ctx, ""))
 }
 
 func confirmSubscriptionCheckout(_ context.Context, c *call) string {

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -277,5 +278,44 @@ func TestSandboxLostAnswerReplayedChargesOnce(t *testing.T) {
 	}
 	if got := balanceOf(t, e); got != before+25 {
 		t.Errorf("charged twice: %v -> %v", before, got)
+	}
+}
+
+// TestSubscriptionChargesNameTheirPrice: resume, reset-cycle and fix-payment
+// charge the subscription's plan again; the question names that price, and
+// a price above --max-charge is refused before anything is sent.
+func TestSubscriptionChargesNameTheirPrice(t *testing.T) {
+	var writes atomic.Int32
+	sb, cl, tok := sandboxMoney(t, func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if r.Method != http.MethodGet {
+				writes.Add(1)
+			}
+			return rt.RoundTrip(r)
+		})
+	})
+	sub := sb.Demo().SubscriptionID
+	e := newMoneyEnv(t, moneyOpts{client: cl, token: tok, form: true})
+	r := e.call("agent-subscriptions", map[string]any{"action": "reset-cycle", "subscription_id": sub})
+	if r.isError {
+		t.Fatalf("reset-cycle: %s", r.text)
+	}
+	qs := e.questions()
+	if len(qs) != 1 || !strings.Contains(qs[0].Message, "$27.00") || !strings.Contains(qs[0].Message, "Basic") {
+		t.Fatalf("the question does not name the plan and its price: %+v", qs)
+	}
+	low := newMoneyEnv(t, moneyOpts{client: cl, token: tok, form: true, maxCharge: 20})
+	writes.Store(0)
+	for _, action := range []string{"reset-cycle", "resume", "fix-payment"} {
+		r := low.call("agent-subscriptions", map[string]any{"action": action, "subscription_id": sub})
+		if !r.isError || r.errField("kind") != "over_ceiling" || !strings.Contains(r.text, "$27.00") {
+			t.Errorf("%s above a $20 ceiling: %s", action, r.text)
+		}
+	}
+	if len(low.questions()) != 0 {
+		t.Errorf("asked the person about a charge the ceiling refuses: %+v", low.questions())
+	}
+	if n := writes.Load(); n != 0 {
+		t.Errorf("%d writes reached the sandbox past the ceiling", n)
 	}
 }

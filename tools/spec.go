@@ -45,6 +45,11 @@ type MoneySpec struct {
 	// PlanCeiling names the parameter holding a plan id: the plan's price,
 	// where the plans list gives one, is refused above --max-charge.
 	PlanCeiling string
+	// SubscriptionCeiling names the parameter holding a subscription id: the
+	// price of its plan (what resume, reset-cycle and fix-payment charge),
+	// where the subscriptions or plans list gives one, is named in the
+	// question and refused above --max-charge.
+	SubscriptionCeiling string
 	// skipConfirm, when it says so, spares the question: nothing is charged
 	// by the action itself (the person pays on Stripe's page, or does not).
 	skipConfirm func(c *call) bool
