@@ -63,7 +63,8 @@ func redactErr(err error, u *url.URL) error {
 // Close releases the pool.
 func (s *RedisStore) Close() error { return s.pool.Close() }
 
-func (s *RedisStore) do(ctx context.Context, cmd string, args ...any) (any, error) {
+// withConn runs fn on a pooled connection, within redisTimeout.
+func (s *RedisStore) withConn(ctx context.Context, fn func(ctx context.Context, c redis.Conn) (any, error)) (any, error) {
 	ctx, cancel := context.WithTimeout(ctx, redisTimeout)
 	defer cancel()
 	c, err := s.pool.GetContext(ctx)
@@ -71,7 +72,11 @@ func (s *RedisStore) do(ctx context.Context, cmd string, args ...any) (any, erro
 		return nil, err
 	}
 	defer c.Close()
-	return redis.DoContext(c, ctx, cmd, args...)
+	return fn(ctx, c)
+}
+
+func (s *RedisStore) do(ctx context.Context, cmd string, args ...any) (any, error) {
+	return s.withConn(ctx, func(ctx context.Context, c redis.Conn) (any, error) { return redis.DoContext(c, ctx, cmd, args...) })
 }
 
 // Use implements Store: SET NX is atomic, so of two replicas that see the same
@@ -100,14 +105,9 @@ return 0`)
 
 // Rotate implements Store.
 func (s *RedisStore) Rotate(ctx context.Context, grant, from, to string, ttl time.Duration) (bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, redisTimeout)
-	defer cancel()
-	c, err := s.pool.GetContext(ctx)
-	if err != nil {
-		return false, err
-	}
-	defer c.Close()
-	n, err := redis.Int(rotateScript.DoContext(ctx, c, s.prefix+"refresh:"+grant, from, to, max(ttl.Milliseconds(), 1)))
+	n, err := redis.Int(s.withConn(ctx, func(ctx context.Context, c redis.Conn) (any, error) {
+		return rotateScript.DoContext(ctx, c, s.prefix+"refresh:"+grant, from, to, max(ttl.Milliseconds(), 1))
+	}))
 	return n == 1, err
 }
 

@@ -32,10 +32,8 @@ type MemoryStore struct {
 	mu      sync.Mutex
 	used    map[string]time.Time
 	revoked map[string]time.Time
-	// current is each grant's current refresh token id (key grant+"\x00"+id),
-	// and chain the grant's key in current.
-	current map[string]time.Time
-	chain   map[string]string
+	// current is each grant's current refresh token id.
+	current map[string]currentRefresh
 	max     int
 	now     func() time.Time
 }
@@ -47,27 +45,39 @@ func NewMemoryStore(max int) *MemoryStore {
 	if max <= 0 {
 		max = 100_000
 	}
-	return &MemoryStore{used: map[string]time.Time{}, revoked: map[string]time.Time{}, current: map[string]time.Time{},
-		chain: map[string]string{}, max: max, now: time.Now}
+	return &MemoryStore{used: map[string]time.Time{}, revoked: map[string]time.Time{}, current: map[string]currentRefresh{},
+		max: max, now: time.Now}
+}
+
+// currentRefresh is a grant's current refresh token id and when it expires.
+type currentRefresh struct {
+	id  string
+	exp time.Time
 }
 
 func (m *MemoryStore) put(set map[string]time.Time, id string, exp time.Time) {
-	if len(set) >= m.max {
-		now := m.now()
-		var oldest string
-		var oldestExp time.Time
-		for k, e := range set {
-			if !now.Before(e) {
-				delete(set, k)
-			} else if oldest == "" || e.Before(oldestExp) {
-				oldest, oldestExp = k, e
-			}
-		}
-		if len(set) >= m.max {
-			delete(set, oldest)
+	makeRoom(set, m.max, m.now(), func(e time.Time) time.Time { return e })
+	set[id] = exp
+}
+
+// makeRoom keeps set under max entries: past it, expired entries are swept,
+// and if none has expired the one that expires first goes.
+func makeRoom[V any](set map[string]V, max int, now time.Time, expiry func(V) time.Time) {
+	if len(set) < max {
+		return
+	}
+	var oldest string
+	var oldestExp time.Time
+	for k, v := range set {
+		if e := expiry(v); !now.Before(e) {
+			delete(set, k)
+		} else if oldest == "" || e.Before(oldestExp) {
+			oldest, oldestExp = k, e
 		}
 	}
-	set[id] = exp
+	if len(set) >= max {
+		delete(set, oldest)
+	}
 }
 
 // Use implements Store.
@@ -105,27 +115,13 @@ func (m *MemoryStore) Rotate(_ context.Context, grant, from, to string, ttl time
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	key, held := m.chain[grant]
-	if held {
-		if exp, ok := m.current[key]; !ok || !now.Before(exp) {
-			held = false
-		}
-	}
-	switch {
-	case from == "" && held, from != "" && (!held || key != grant+"\x00"+from):
+	cur, held := m.current[grant]
+	held = held && now.Before(cur.exp)
+	if (from == "" && held) || (from != "" && (!held || cur.id != from)) {
 		return false, nil
 	}
-	delete(m.current, key)
-	next := grant + "\x00" + to
-	m.put(m.current, next, now.Add(ttl))
-	m.chain[grant] = next
-	// chain follows current: drop the grants put evicted or that expired.
-	if len(m.chain) > len(m.current) {
-		for g, k := range m.chain {
-			if _, ok := m.current[k]; !ok {
-				delete(m.chain, g)
-			}
-		}
-	}
+	delete(m.current, grant)
+	makeRoom(m.current, m.max, now, func(c currentRefresh) time.Time { return c.exp })
+	m.current[grant] = currentRefresh{id: to, exp: now.Add(ttl)}
 	return true, nil
 }
