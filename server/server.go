@@ -243,22 +243,10 @@ func (p publishedSchemas) publish(_ context.Context, _ any, _ *mcp.ListToolsRequ
 // stepUpOnInsufficientScope (--oauth) asks for the 403 step-up challenge
 // when a call failed because the grant lacks a ModelsLab scope.
 func stepUpOnInsufficientScope(ctx context.Context, _ any, _ *mcp.CallToolRequest, result any) {
-	res, ok := result.(*mcp.CallToolResult)
-	if !ok || res == nil || !res.IsError || res.StructuredContent == nil {
-		return
-	}
-	raw, err := json.Marshal(res.StructuredContent)
-	if err != nil {
-		return
-	}
-	var body struct {
-		Error struct {
-			Code          string `json:"code"`
-			RequiredScope string `json:"required_scope"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(raw, &body) == nil && body.Error.Code == "insufficient_scope" {
-		oauth.RequireScope(ctx, body.Error.RequiredScope)
+	if res, ok := result.(*mcp.CallToolResult); ok {
+		if scope := tools.RequiredScope(res); scope != "" {
+			oauth.RequireScope(ctx, scope)
+		}
 	}
 }
 

@@ -139,6 +139,19 @@ type errorBody struct {
 	Error errorInfo `json:"error"`
 }
 
+// RequiredScope is the ModelsLab scope a failed call's result says the
+// token lacked (an insufficient_scope answer), "" for any other result: read
+// from the result as built, without encoding it again.
+func RequiredScope(res *mcp.CallToolResult) string {
+	if res == nil || !res.IsError {
+		return ""
+	}
+	if b, ok := res.StructuredContent.(errorBody); ok && b.Error.Code == "insufficient_scope" {
+		return b.Error.RequiredScope
+	}
+	return ""
+}
+
 type errorInfo struct {
 	Tool       string              `json:"tool"`
 	Action     string              `json:"action"`
