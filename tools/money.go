@@ -196,40 +196,42 @@ func (t *tool) checkCeiling(spec ActionSpec, a *Args) error {
 	return nil
 }
 
-// checkPlanCeiling applies --max-charge to the price of the plan the action
-// subscribes to, where the plans list gives one; a list that cannot be read
-// leaves the check to the person's confirmation.
-func (t *tool) checkPlanCeiling(ctx context.Context, c *call, spec ActionSpec) error {
-	m := spec.Money
-	if m == nil || m.PlanCeiling == "" || !c.args.Has(m.PlanCeiling) {
-		return nil
-	}
-	p, err := c.planErr(ctx, c.args.Int(m.PlanCeiling))
-	if err != nil {
-		// Fail closed: a ceiling that cannot be checked does not let the charge through.
-		return &stepError{err: err, note: "The plans list could not be read, so the plan's price could not be checked against --max-charge: nothing was sent to subscribe or change the plan."}
-	}
-	if p != nil && p.price != nil && *p.price > t.deps.MaxCharge {
-		return ceilingError(t.deps, t.spec.Name, spec.Name, fmt.Sprintf("the price of plan %d ('%s')", p.id, label(p.name)), *p.price)
-	}
-	return nil
-}
-
-// checkSubscriptionCeiling applies --max-charge to what a subscription's
-// plan costs, for the actions that charge it again. A subscriptions list
-// that cannot be read refuses (as for a plan change); one that does not say
+// checkPriceCeiling applies --max-charge to a price the action charges
+// without naming it: the plan it subscribes to (PlanCeiling, from the plans
+// list), or the plan a subscription charges again (SubscriptionCeiling, from
+// the subscriptions list). A list that cannot be read refuses: a ceiling that
+// cannot be checked does not let the charge through. A list that does not say
 // the price leaves it to the person's question.
-func (t *tool) checkSubscriptionCeiling(ctx context.Context, c *call, spec ActionSpec) error {
+func (t *tool) checkPriceCeiling(ctx context.Context, c *call, spec ActionSpec) error {
 	m := spec.Money
-	if m == nil || m.SubscriptionCeiling == "" || !c.args.Has(m.SubscriptionCeiling) {
+	if m == nil {
 		return nil
 	}
-	p, err := c.subscriptionPlan(ctx, c.args.Int(m.SubscriptionCeiling))
+	var p *planInfo
+	var err error
+	var what, unread string
+	switch {
+	case m.PlanCeiling != "" && c.args.Has(m.PlanCeiling):
+		p, err = c.planErr(ctx, c.args.Int(m.PlanCeiling))
+		unread = "The plans list could not be read, so the plan's price could not be checked against --max-charge: nothing was sent to subscribe or change the plan."
+		if p != nil {
+			what = fmt.Sprintf("the price of plan %d ('%s')", p.id, label(p.name))
+		}
+	case m.SubscriptionCeiling != "" && c.args.Has(m.SubscriptionCeiling):
+		id := c.args.Int(m.SubscriptionCeiling)
+		p, err = c.subscriptionPlan(ctx, id)
+		unread = "The subscriptions could not be read, so what this charges could not be checked against --max-charge: nothing was sent."
+		if p != nil {
+			what = fmt.Sprintf("the price of subscription %d's %s", id, p)
+		}
+	default:
+		return nil
+	}
 	if err != nil {
-		return &stepError{err: err, note: "The subscriptions could not be read, so what this charges could not be checked against --max-charge: nothing was sent."}
+		return &stepError{err: err, note: unread}
 	}
 	if p != nil && p.price != nil && *p.price > t.deps.MaxCharge {
-		return ceilingError(t.deps, t.spec.Name, spec.Name, fmt.Sprintf("the price of subscription %d's %s", c.args.Int(m.SubscriptionCeiling), p), *p.price)
+		return ceilingError(t.deps, t.spec.Name, spec.Name, what, *p.price)
 	}
 	return nil
 }

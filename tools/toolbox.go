@@ -509,12 +509,7 @@ func (t *tool) handle(ctx context.Context, req mcp.CallToolRequest) (res *mcp.Ca
 		log("ok", out.status, out.requestID)
 		return successResult(action, out), nil
 	}
-	if err := t.checkSubscriptionCeiling(ctx, c, spec); err != nil {
-		res, info := errorResult(t.deps, t.spec.Name, action, err)
-		log(info.Kind, 0, "")
-		return res, nil
-	}
-	if err := t.checkPlanCeiling(ctx, c, spec); err != nil {
+	if err := t.checkPriceCeiling(ctx, c, spec); err != nil {
 		res, info := errorResult(t.deps, t.spec.Name, action, err)
 		log(info.Kind, 0, "")
 		return res, nil
